@@ -13,7 +13,10 @@
 // missing blob.
 //
 // Thread-safety: BlobStore is thread-safe. A BlobWriter is used by one thread
-// at a time.
+// at a time and must not outlive its BlobStore.
+//
+// Errors: as Env's (IOError, ResourceExhausted when the disk is full).
+// See docs/storage.md for the on-disk layout as a spec.
 #pragma once
 
 #include <compare>
@@ -46,9 +49,13 @@ class BlobId {
 class BlobWriter {
  public:
   virtual ~BlobWriter() = default;  // aborts (deletes the tmp file) unless committed
+  // After a failed Append the writer is broken: later Appends and Commit
+  // return that error; the tmp file is deleted on Abort or destruction.
   virtual Status Append(std::string_view data) = 0;
   // fsync, rename into blobs/, fsync the directory. After OK the blob is
-  // durable and readable. The writer is spent either way.
+  // durable and readable. The writer is spent either way; on error nothing
+  // is left in blobs/ or tmp/ (best effort: a leftover is an orphan that
+  // SweepOrphans removes).
   virtual Result<BlobId> Commit() = 0;
   virtual void Abort() = 0;
   virtual uint64_t size() const = 0;
@@ -64,10 +71,14 @@ class BlobStore {
   // NotFound when the blob does not exist.
   virtual Result<std::unique_ptr<RandomAccessFile>> Open(const BlobId& id) = 0;
   // Deleting a missing blob is OK (deletes are retried after crashes).
+  // Not synced: a delete lost in a crash leaves an orphan for the sweep.
   virtual Status Delete(const BlobId& id) = 0;
 
-  // Start-up recovery: empties tmp/ and deletes every committed blob for
-  // which is_live returns false. Returns how many blobs were removed.
+  // Start-up recovery: deletes every file in tmp/ (subdirectories, such as
+  // DuckDB's tmp/duckdb, are left to their owners) and every committed blob
+  // for which is_live returns false. Returns how many committed blobs were
+  // removed. Must not run while writers whose blobs are not yet referenced
+  // from metadata are active: run it at start, before serving.
   virtual Result<size_t> SweepOrphans(const std::function<bool(const BlobId&)>& is_live) = 0;
 
   virtual std::string PathOf(const BlobId& id) const = 0;

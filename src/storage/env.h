@@ -5,6 +5,15 @@
 // Thread-safety: Env methods are safe to call concurrently. File objects are
 // not shared between threads, except RandomAccessFile, whose Read is
 // thread-safe (pread).
+//
+// Errors: NotFound when a path (or a parent of it) does not exist;
+// ResourceExhausted when the disk or quota is full (ENOSPC, EDQUOT); IOError
+// for every other OS failure. Messages name the operation and the path.
+//
+// Durability: Append is durable only after Sync. A create, rename or delete
+// is durable only after SyncDir on the directory that holds the name.
+// New files are created 0600 and directories 0700 (the data directory holds
+// user data and credentials).
 #pragma once
 
 #include <cstdint>
@@ -23,7 +32,9 @@ class WritableFile {
  public:
   virtual ~WritableFile() = default;
   virtual Status Append(std::string_view data) = 0;
-  virtual Status Sync() = 0;   // fdatasync
+  // fdatasync. A failed Sync is sticky: the page cache may have dropped the
+  // data, so every later Append and Sync on this file fails with that error.
+  virtual Status Sync() = 0;
   virtual Status Close() = 0;  // idempotent; the destructor closes too
   virtual uint64_t size() const = 0;
 };
@@ -34,6 +45,7 @@ class RandomAccessFile {
   // Reads up to n bytes at offset into scratch; returns how many were read
   // (fewer only at end of file).
   virtual Result<size_t> Read(uint64_t offset, size_t n, char* scratch) const = 0;
+  // The file's size when it was opened.
   virtual uint64_t size() const = 0;
   // The OS file descriptor, for zero-copy sends; -1 when there is none.
   virtual int fd() const { return -1; }
@@ -55,6 +67,7 @@ class Env {
 
   virtual Status RenameFile(const std::string& from, const std::string& to) = 0;
   virtual Status DeleteFile(const std::string& path) = 0;
+  // Durable on return (the file is fdatasync'ed after the truncate).
   virtual Status TruncateFile(const std::string& path, uint64_t size) = 0;
   // mkdir -p
   virtual Status CreateDirs(const std::string& path) = 0;
@@ -63,7 +76,7 @@ class Env {
   virtual Status SyncDir(const std::string& path) = 0;
   virtual bool FileExists(const std::string& path) = 0;
   virtual Result<uint64_t> GetFileSize(const std::string& path) = 0;
-  // Names (not paths) of entries in dir, without "." and "..".
+  // Names (not paths) of entries in dir, without "." and "..", sorted.
   virtual Result<std::vector<std::string>> ListDir(const std::string& dir) = 0;
   virtual Result<bool> IsDirectory(const std::string& path) = 0;
 };

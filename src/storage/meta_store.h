@@ -15,6 +15,13 @@
 //
 // Sticky error: if a commit fails (fsync error, disk full), the store
 // refuses further writes with that error until reopened; reads go on.
+//
+// Errors from SQLite map to Status kinds: UNIQUE / PRIMARY KEY violations ->
+// AlreadyExists; other constraint violations (NOT NULL, CHECK, FOREIGN KEY,
+// also deferred ones, checked when the callback returns) ->
+// FailedPrecondition; BUSY/LOCKED -> Unavailable; FULL -> ResourceExhausted;
+// IOERR/CANTOPEN -> IOError; CORRUPT/NOTADB -> Corruption; SQL errors (no
+// such table, syntax) -> Internal, as they are bugs.
 #pragma once
 
 #include <cstdint>
@@ -34,14 +41,24 @@ namespace tarn::storage {
 
 // A prepared statement, owned and cached by its Conn. Bind indexes are
 // 1-based as in SQLite; column indexes 0-based. Prepare() returns it reset
-// with bindings cleared.
+// with bindings cleared. A Stmt* is valid until the callback that prepared it
+// returns; statements still stepping then are reset.
+//
+//   TARN_ASSIGN_OR_RETURN(Stmt* q, conn.Prepare("SELECT size FROM t WHERE k = ?1"));
+//   q->Bind(1, key);
+//   TARN_ASSIGN_OR_RETURN(bool row, q->Step());
+//   if (!row) return NotFound("no such key");
+//   int64_t size = q->Int64(0);
 class Stmt {
  public:
   explicit Stmt(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  // Text and bytes are copied. A failed bind (bad index, too big) makes the
+  // next Step/Exec return the error.
   Stmt& Bind(int idx, int64_t v);
   Stmt& Bind(int idx, std::string_view text);  // TEXT
   Stmt& BindBlob(int idx, std::string_view bytes);  // BLOB
   Stmt& BindNull(int idx);
+  Stmt& BindDouble(int idx, double v);  // REAL
   // Steps once: true when a row is available, false when done.
   Result<bool> Step();
   // Runs to completion, ignoring rows.
@@ -51,11 +68,14 @@ class Stmt {
   int64_t Int64(int col) const;
   std::string_view Text(int col) const;  // valid until the next Step
   std::string_view Blob(int col) const;  // valid until the next Step
+  double Double(int col) const;
 
+  // Rewinds to run again; keeps the bindings.
   void Reset();
 
  private:
   sqlite3_stmt* stmt_;
+  int bind_rc_ = 0;  // first failed bind since the last Reset, SQLITE_OK if none
 };
 
 // A connection: the writer's (inside Write) or a reader's (inside Read).
@@ -63,9 +83,12 @@ class Stmt {
 class Conn {
  public:
   virtual ~Conn() = default;
-  // Prepared once per connection and cached by SQL text.
+  // Prepared once per connection and cached by SQL text; sql must hold one
+  // statement. Preparing the SQL of a statement that is still stepping
+  // resets it.
   virtual Result<Stmt*> Prepare(std::string_view sql) = 0;
-  // Runs one or more statements without results (DDL).
+  // Runs one or more statements without results (DDL). No BEGIN/COMMIT: the
+  // callback already runs inside a transaction.
   virtual Status ExecScript(std::string_view sql) = 0;
   // Rows changed by the last INSERT/UPDATE/DELETE.
   virtual int64_t Changes() = 0;
@@ -80,19 +103,31 @@ class MetaStore {
     bool synchronous = true;
   };
 
+  // Opens (creating if missing) the database; the directory must exist.
   static Result<std::unique_ptr<MetaStore>> Open(const Options& options);
+  // Finishes the queued writes, then closes. No Write or Read may be in
+  // progress or start during destruction.
   virtual ~MetaStore() = default;
 
   // Brings `component`'s schema to the newest version: steps[i] is the
   // script that moves it from version i to i+1. Applied steps are recorded
-  // in a schema_versions table; each step runs in its own transaction.
+  // in a schema_versions table; each step runs in its own transaction (so no
+  // PRAGMA or VACUUM in steps). Steps must never be edited once released:
+  // append new ones. FailedPrecondition when the database is newer than
+  // steps.size().
   virtual Status Migrate(std::string_view component, const std::vector<std::string>& steps) = 0;
 
   // Runs fn on the writer thread inside a group-committed transaction and
-  // blocks until it is durable. fn must not block on anything but SQLite.
+  // blocks until it is durable. fn must not block on anything but SQLite,
+  // and must not call Write (Internal error) nor wait for other writers.
+  // When fn returns an error its changes are rolled back and Write returns
+  // that error. fn runs at most once: if SQLite rolls back the whole group
+  // (an I/O error or a full disk inside a statement), the callers whose fn
+  // already ran in it get that error.
   virtual Status Write(std::function<Status(Conn&)> fn) = 0;
 
   // Runs fn on a read connection (a consistent snapshot for its duration).
+  // Blocks while all read connections are busy; do not nest Read calls.
   virtual Status Read(const std::function<Status(Conn&)>& fn) = 0;
 
   // Statistics for tests and benchmarks: commits done, transactions in them.
