@@ -42,7 +42,15 @@ class LogLine {
 
 }  // namespace tarn
 
-#define TARN_LOG(level, msg)                                      \
-  if (::tarn::LogLevel::level < ::tarn::GetLogLevel()) {          \
-  } else                                                          \
-    ::tarn::LogLine(::tarn::LogLevel::level, msg)
+namespace tarn {
+// Turns a LogLine expression into void so TARN_LOG can be a conditional
+// expression: safe inside an unbraced if/else, and free when filtered out.
+struct LogVoidify {
+  void operator&(const LogLine&) {}
+};
+}  // namespace tarn
+
+#define TARN_LOG(level, msg)                                        \
+  (::tarn::LogLevel::level < ::tarn::GetLogLevel())                 \
+      ? (void)0                                                     \
+      : ::tarn::LogVoidify() & ::tarn::LogLine(::tarn::LogLevel::level, msg)

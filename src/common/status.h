@@ -149,9 +149,11 @@ const Status& AsStatus(const Result<T>& r) { return r.status(); }
 #define TARN_CONCAT_INNER(a, b) a##b
 #define TARN_CONCAT(a, b) TARN_CONCAT_INNER(a, b)
 
+// The status is copied, not referenced: expr may be a temporary that dies
+// at the end of the declaration. Copying an OK Status copies a null pointer.
 #define TARN_RETURN_IF_ERROR(expr)                                   \
   do {                                                               \
-    const ::tarn::Status& _tarn_st = ::tarn::internal::AsStatus(expr); \
+    const ::tarn::Status _tarn_st = ::tarn::internal::AsStatus(expr); \
     if (!_tarn_st.ok()) return _tarn_st;                             \
   } while (0)
 
