@@ -5,41 +5,66 @@
 //
 //   Result<ObjectInfo> info = co_await pool.Run([&] { return store.Put(...); });
 //
-// Run() hops to a pool thread, runs fn, and resumes the coroutine back on
-// the executor it came from. fn must not throw.
+// Run() runs fn on a pool thread and resumes the coroutine back on the
+// executor it came from. fn must not throw; it may capture the caller's
+// locals by reference (the caller is suspended until fn returns).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstddef>
-#include <optional>
 #include <type_traits>
+#include <utility>
 
 namespace tarn {
 
 class WorkerPool {
+  // The completion signature that carries an R (none for void).
+  template <typename R>
+  struct CompletionOf {
+    using type = void(R);
+  };
+  template <typename R>
+    requires std::is_void_v<R>
+  struct CompletionOf<R> {
+    using type = void();
+  };
+
  public:
   explicit WorkerPool(size_t threads) : pool_(threads) {}
   ~WorkerPool() { pool_.join(); }
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
 
+  // Runs fn on a pool thread, then dispatches the result to the awaiting
+  // coroutine's own executor. (A plain `co_await post(pool, use_awaitable)`
+  // would not do: its completion, and so the code after it, runs on the
+  // awaiting coroutine's executor.)
   template <typename F>
-  boost::asio::awaitable<std::invoke_result_t<F>> Run(F fn) {
-    auto home = co_await boost::asio::this_coro::executor;
-    co_await boost::asio::post(pool_.get_executor(), boost::asio::use_awaitable);
+  auto Run(F fn) {
     using R = std::invoke_result_t<F>;
-    if constexpr (std::is_void_v<R>) {
-      fn();
-      co_await boost::asio::post(home, boost::asio::use_awaitable);
-    } else {
-      std::optional<R> result(fn());
-      co_await boost::asio::post(home, boost::asio::use_awaitable);
-      co_return std::move(*result);
-    }
+    using Signature = typename CompletionOf<R>::type;
+    return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, Signature>(
+        [this](auto handler, F f) {
+          auto home = boost::asio::get_associated_executor(handler);
+          boost::asio::post(pool_, [handler = std::move(handler), f = std::move(f),
+                                    home = std::move(home)]() mutable {
+            if constexpr (std::is_void_v<R>) {
+              f();
+              boost::asio::dispatch(home, std::move(handler));
+            } else {
+              boost::asio::dispatch(home, [handler = std::move(handler), r = f()]() mutable {
+                std::move(handler)(std::move(r));
+              });
+            }
+          });
+        },
+        boost::asio::use_awaitable, std::move(fn));
   }
 
   boost::asio::thread_pool::executor_type executor() { return pool_.get_executor(); }
