@@ -1,6 +1,10 @@
 #include "http/handler.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <memory>
 
 namespace tarn::http {
 
@@ -45,6 +49,26 @@ asio::awaitable<Status> ResponseWriter::Send(int status, Headers headers, std::s
     if (!s.ok()) co_return s;
   }
   co_return co_await Finish();
+}
+
+asio::awaitable<Status> ResponseWriter::WriteFile(int fd, uint64_t offset, uint64_t length) {
+  constexpr size_t kChunk = 256 * 1024;
+  auto buf = std::make_unique_for_overwrite<char[]>(
+      static_cast<size_t>(std::min<uint64_t>(length, kChunk)) + 1);
+  while (length > 0) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(length, kChunk));
+    ssize_t n = ::pread(fd, buf.get(), want, static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      co_return ErrnoStatus("pread", errno);
+    }
+    if (n == 0) co_return IOError("WriteFile: file ends before the requested range");
+    Status s = co_await Write(std::string_view(buf.get(), static_cast<size_t>(n)));
+    if (!s.ok()) co_return s;
+    offset += static_cast<uint64_t>(n);
+    length -= static_cast<uint64_t>(n);
+  }
+  co_return Status();
 }
 
 }  // namespace tarn::http
