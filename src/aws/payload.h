@@ -16,8 +16,17 @@
 //                  InvalidRequest/InvalidArgument (400) for bad framing.
 // Also checks x-amz-decoded-content-length against the decoded size.
 //
-// Read() returns the number of decoded payload bytes placed in buf, 0 at
-// the end (only after every check has passed). Not thread-safe.
+// With a context whose needs_body_hash is set (non-S3 request without
+// x-amz-content-sha256), the request's signature itself is verified at the
+// end, over the SHA-256 of the body (SignatureDoesNotMatch if wrong); the
+// caller's AuthContext is not modified.
+//
+// Read() returns the number of decoded payload bytes placed in buf (which
+// must not be empty), 0 at the end (only after every check has passed).
+// Bytes are handed out as they arrive, before the check that covers them
+// completes (a chunk's signature when the chunk ends, the body hash at the
+// end): act on a payload (commit an object, run an operation) only once
+// Read() has returned 0. The first error is sticky. Not thread-safe.
 #pragma once
 
 #include <memory>
