@@ -1,0 +1,160 @@
+#include "server/app.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "common/encoding.h"
+#include "common/hash.h"
+#include "common/log.h"
+#include "common/worker_pool.h"
+#include "http/server.h"
+#include "server/credentials.h"
+#include "server/router.h"
+#include "services/s3/s3_api.h"
+#include "services/s3/s3_service.h"
+#include "storage/blob_store.h"
+#include "storage/env.h"
+#include "storage/meta_store.h"
+
+namespace tarn::server {
+
+// Members are declared in construction order; they are destroyed in
+// reverse, so the listener goes before the services it calls, and the
+// stores last.
+struct App::Impl {
+  ServeOptions options;
+  int lock_fd = -1;
+  RootCredentials credentials;
+  std::unique_ptr<storage::MetaStore> meta;
+  std::unique_ptr<storage::BlobStore> blobs;
+  std::unique_ptr<WorkerPool> pool;
+  std::unique_ptr<s3::S3Service> s3;
+  std::unique_ptr<s3::S3Api> s3_api;
+  std::unique_ptr<Router> router;
+  std::unique_ptr<http::Server> http;
+
+  ~Impl() {
+    if (http) http->Shutdown(std::chrono::milliseconds(0));
+    if (pool) pool->Join();
+    http.reset();
+    if (lock_fd >= 0) ::close(lock_fd);
+  }
+};
+
+namespace {
+
+// One server per data directory: a second would corrupt the group-commit
+// and sweep assumptions. flock is released by the kernel if we die.
+Result<int> LockDataDir(const std::string& dir) {
+  std::string path = dir + "/LOCK";
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoStatus("opening " + path, errno);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return FailedPrecondition("another tarn server is using the data directory " + dir);
+  }
+  return fd;
+}
+
+}  // namespace
+
+App::App(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+App::~App() = default;
+
+Result<std::unique_ptr<App>> App::Start(const ServeOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  storage::Env* env = storage::Env::Default();
+  const std::string& dir = options.data_dir;
+  TARN_RETURN_IF_ERROR(env->CreateDirs(dir).WithContext("creating data directory"));
+  TARN_ASSIGN_OR_RETURN(impl->lock_fd, LockDataDir(dir));
+  TARN_ASSIGN_OR_RETURN(impl->credentials, LoadOrCreateRootCredentials(dir));
+
+  storage::MetaStore::Options meta_options;
+  meta_options.path = dir + "/meta.db";
+  TARN_ASSIGN_OR_RETURN(impl->meta, storage::MetaStore::Open(meta_options));
+  TARN_ASSIGN_OR_RETURN(impl->blobs, storage::BlobStore::Open(env, dir));
+  impl->pool = std::make_unique<WorkerPool>(static_cast<size_t>(std::max(1, options.worker_threads)));
+
+  s3::ServiceOptions s3_options;
+  s3_options.region = options.region;
+  impl->s3 = std::make_unique<s3::S3Service>(impl->meta.get(), impl->blobs.get(), s3_options);
+  TARN_RETURN_IF_ERROR(impl->s3->Start().WithContext("starting S3"));
+
+  s3::ApiOptions api_options;
+  // The canonical user id of the account's owner: stable, 64 hex digits.
+  api_options.owner_id = HexEncode(Sha256("tarn-account:000000000000"));
+  impl->s3_api = std::make_unique<s3::S3Api>(impl->s3.get(), impl->pool.get(), api_options);
+  impl->router = std::make_unique<Router>(impl->credentials, impl->s3_api.get());
+
+  http::Server::Options http_options;
+  http_options.host = options.host;
+  http_options.port = options.port;
+  http_options.io_threads = options.io_threads;
+  http_options.max_connections = options.max_connections;
+  http_options.log_requests = options.log_requests;
+  Router* router = impl->router.get();
+  TARN_ASSIGN_OR_RETURN(
+      impl->http,
+      http::Server::Start(http_options,
+                          [router](http::Request& req, http::BodyReader& body,
+                                   http::ResponseWriter& out) { return router->Handle(req, body, out); }));
+  return std::unique_ptr<App>(new App(std::move(impl)));
+}
+
+uint16_t App::port() const { return impl_->http->port(); }
+bool App::credentials_generated() const { return impl_->credentials.generated; }
+const std::string& App::access_key_id() const { return impl_->credentials.access_key_id; }
+const std::string& App::secret_access_key() const { return impl_->credentials.secret_access_key; }
+
+void App::Shutdown(std::chrono::milliseconds grace) {
+  impl_->http->Shutdown(grace);
+  impl_->pool->Join();
+}
+
+int RunServe(const ServeOptions& options) {
+  // Block the stop signals before any thread starts, so every thread
+  // inherits the mask and only sigwait below receives them.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+
+  Result<std::unique_ptr<App>> app = App::Start(options);
+  if (!app.ok()) {
+    std::fprintf(stderr, "tarn: cannot start: %s\n", app.status().message().c_str());
+    return 1;
+  }
+  const std::string endpoint =
+      "http://" + options.host + ":" + std::to_string((*app)->port());
+  if ((*app)->credentials_generated()) {
+    std::printf(
+        "tarn: generated root credentials, saved to %s/credentials (0600). Shown only this once:\n"
+        "\n"
+        "  export AWS_ACCESS_KEY_ID=%s\n"
+        "  export AWS_SECRET_ACCESS_KEY=%s\n"
+        "  export AWS_DEFAULT_REGION=%s\n"
+        "  aws --endpoint-url %s s3 mb s3://my-bucket\n\n",
+        options.data_dir.c_str(), (*app)->access_key_id().c_str(),
+        (*app)->secret_access_key().c_str(), options.region.c_str(), endpoint.c_str());
+  }
+  std::printf("tarn: listening on %s (data: %s)\n", endpoint.c_str(), options.data_dir.c_str());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&stop, &sig);
+  TARN_LOG(Info, "shutting down").Kv("signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  (*app)->Shutdown(std::chrono::seconds(10));
+  app->reset();
+  TARN_LOG(Info, "stopped");
+  return 0;
+}
+
+}  // namespace tarn::server
