@@ -393,7 +393,11 @@ asio::awaitable<Result<std::string>> S3Api::ReadSmallBody(Call& c) {
 asio::awaitable<Result<std::unique_ptr<BodySink>>> S3Api::ReceiveBody(Call& c,
                                                                       std::string algorithm) {
   // The HTTP layer reports a missing Content-Length as 0; S3 wants it said.
-  if (!c.Header("content-length") && !c.Header("transfer-encoding")) {
+  // An aws-chunked body's length is x-amz-decoded-content-length.
+  const std::string* payload_hash = c.Header("x-amz-content-sha256");
+  const bool streaming = payload_hash && payload_hash->rfind("STREAMING-", 0) == 0;
+  if ((!c.Header("content-length") && !c.Header("transfer-encoding")) ||
+      (streaming && !c.Header("x-amz-decoded-content-length"))) {
     co_return Status(Code::kInvalidArgument, "You must provide the Content-Length HTTP header.",
                      "MissingContentLength");
   }
