@@ -38,9 +38,9 @@ class Digest {
   std::unique_ptr<Impl> impl_;
 };
 
-std::string Md5(std::string_view data);     // raw 16 bytes
-std::string Sha1(std::string_view data);    // raw 20 bytes
-std::string Sha256(std::string_view data);  // raw 32 bytes
+std::string Md5(std::string_view data);                               // raw 16 bytes
+std::string Sha1(std::string_view data);                              // raw 20 bytes
+std::string Sha256(std::string_view data);                            // raw 32 bytes
 std::string HmacSha256(std::string_view key, std::string_view data);  // raw 32
 
 // CRC-32 (IEEE 802.3, as zlib and S3's x-amz-checksum-crc32).

@@ -50,7 +50,7 @@ struct LogVoidify {
 };
 }  // namespace tarn
 
-#define TARN_LOG(level, msg)                                        \
-  (::tarn::LogLevel::level < ::tarn::GetLogLevel())                 \
-      ? (void)0                                                     \
+#define TARN_LOG(level, msg)                        \
+  (::tarn::LogLevel::level < ::tarn::GetLogLevel()) \
+      ? (void)0                                     \
       : ::tarn::LogVoidify() & ::tarn::LogLine(::tarn::LogLevel::level, msg)

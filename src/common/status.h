@@ -116,7 +116,7 @@ Status ErrnoStatus(std::string_view what, int err);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT
     if (std::get<Status>(v_).ok()) v_ = Status(Code::kInternal, "Result built from OK status");
   }
@@ -141,7 +141,9 @@ class [[nodiscard]] Result {
 namespace internal {
 inline const Status& AsStatus(const Status& s) { return s; }
 template <typename T>
-const Status& AsStatus(const Result<T>& r) { return r.status(); }
+const Status& AsStatus(const Result<T>& r) {
+  return r.status();
+}
 }  // namespace internal
 
 }  // namespace tarn
@@ -151,10 +153,10 @@ const Status& AsStatus(const Result<T>& r) { return r.status(); }
 
 // The status is copied, not referenced: expr may be a temporary that dies
 // at the end of the declaration. Copying an OK Status copies a null pointer.
-#define TARN_RETURN_IF_ERROR(expr)                                   \
-  do {                                                               \
+#define TARN_RETURN_IF_ERROR(expr)                                    \
+  do {                                                                \
     const ::tarn::Status _tarn_st = ::tarn::internal::AsStatus(expr); \
-    if (!_tarn_st.ok()) return _tarn_st;                             \
+    if (!_tarn_st.ok()) return _tarn_st;                              \
   } while (0)
 
 #define TARN_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
@@ -166,10 +168,10 @@ const Status& AsStatus(const Result<T>& r) { return r.status(); }
   TARN_ASSIGN_OR_RETURN_IMPL(TARN_CONCAT(_tarn_r_, __LINE__), lhs, expr)
 
 // Coroutine variants for asio::awaitable functions.
-#define TARN_CO_RETURN_IF_ERROR(expr)                                \
-  do {                                                               \
+#define TARN_CO_RETURN_IF_ERROR(expr)                                 \
+  do {                                                                \
     const ::tarn::Status _tarn_st = ::tarn::internal::AsStatus(expr); \
-    if (!_tarn_st.ok()) co_return _tarn_st;                          \
+    if (!_tarn_st.ok()) co_return _tarn_st;                           \
   } while (0)
 
 #define TARN_CO_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \

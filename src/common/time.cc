@@ -150,8 +150,8 @@ std::optional<UnixMillis> ParseHttpDate(std::string_view s) {
   if (std::sscanf(str.c_str(), "%15[A-Za-z], %d %3s %d %d:%d:%d %7s", wday, &day, mon, &year, &h,
                   &m, &sec, tz) == 8) {
     // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
-  } else if (std::sscanf(str.c_str(), "%15[A-Za-z], %d-%3s-%d %d:%d:%d %7s", wday, &day, mon,
-                         &year, &h, &m, &sec, tz) == 8) {
+  } else if (std::sscanf(str.c_str(), "%15[A-Za-z], %d-%3s-%d %d:%d:%d %7s", wday, &day, mon, &year,
+                         &h, &m, &sec, tz) == 8) {
     year += year < 70 ? 2000 : (year < 100 ? 1900 : 0);
     // asctime: Sun Nov  6 08:49:37 1994
   } else if (std::sscanf(str.c_str(), "%15s %3s %d %d:%d:%d %d", wday, mon, &day, &h, &m, &sec,

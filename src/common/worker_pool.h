@@ -10,9 +10,9 @@
 // locals by reference (the caller is suspended until fn returns).
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -30,7 +30,7 @@ class WorkerPool {
     using type = void(R);
   };
   template <typename R>
-    requires std::is_void_v<R>
+  requires std::is_void_v<R>
   struct CompletionOf<R> {
     using type = void();
   };

@@ -45,9 +45,8 @@ TEST(WorkerPool, CarriesMoveOnlyResultsAndVoid) {
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        got = co_await pool.Run([]() -> Result<std::unique_ptr<int>> {
-          return std::make_unique<int>(7);
-        });
+        got = co_await pool.Run(
+            []() -> Result<std::unique_ptr<int>> { return std::make_unique<int>(7); });
         co_await pool.Run([&] { void_ran = true; });
       },
       asio::detached);
