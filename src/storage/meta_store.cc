@@ -447,9 +447,16 @@ void MetaStoreImpl::RunGroup(Group& group) {
   if (!commit.ok()) {
     if (conn.InTransaction()) (void)conn.Exec("ROLLBACK");
     commit = commit.WithContext("committing metadata");
-    TARN_LOG(Error, "metadata commit failed; refusing further writes until reopened")
-        .Kv("error", commit.ToString());
-    {
+    // A full disk (SQLITE_FULL: write(2) said ENOSPC) refused the bytes
+    // before the OS took them, so nothing was silently lost and SQLite rolled
+    // the transaction back: the next group may commit once there is room.
+    // Any other failure (an fsync or write error) may have lost pages the
+    // OS had accepted: refuse writes until reopened (docs/failure-model.md).
+    if (commit.code() == Code::kResourceExhausted) {
+      TARN_LOG(Warn, "metadata commit failed: disk full").Kv("error", commit.ToString());
+    } else {
+      TARN_LOG(Error, "metadata commit failed; refusing further writes until reopened")
+          .Kv("error", commit.ToString());
       std::lock_guard<std::mutex> lock(mu_);
       sticky_ = commit;
     }

@@ -13,8 +13,11 @@
 // SQL lives only in storage/ and in each service's own store file (e.g.
 // services/s3/s3_store.cc), which call Write()/Read() with their statements.
 //
-// Sticky error: if a commit fails (fsync error, disk full), the store
-// refuses further writes with that error until reopened; reads go on.
+// Sticky error: if a commit fails with an I/O error (fsync or write EIO),
+// the store refuses further writes with that error until reopened; reads go
+// on. A commit that fails because the disk is full (ResourceExhausted) is
+// rolled back and fails its group only: the OS never accepted those bytes,
+// so the next write may succeed once there is room (docs/failure-model.md).
 //
 // Errors from SQLite map to Status kinds: UNIQUE / PRIMARY KEY violations ->
 // AlreadyExists; other constraint violations (NOT NULL, CHECK, FOREIGN KEY,

@@ -1,7 +1,6 @@
 #include "storage/meta_store.h"
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <atomic>
 #include <chrono>
@@ -9,6 +8,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "storage/fault_injection_vfs.h"
 #include "storage/test_temp_dir.h"
 
 namespace tarn::storage {
@@ -421,125 +421,23 @@ TEST(MetaStoreOpen, MissingDirectoryIsAnIOError) {
 
 // ---- sticky error ----
 //
-// A VFS shim that forwards to SQLite's unix VFS and fails xSync on demand:
-// the one way to make COMMIT itself fail, as a dying disk does.
-
-std::atomic<bool> g_fail_sync{false};
-sqlite3_vfs* g_unix_vfs = nullptr;
-sqlite3_vfs g_faulty_vfs;
-
-struct FaultyFile {
-  sqlite3_file base;
-  sqlite3_file* real() { return reinterpret_cast<sqlite3_file*>(this + 1); }
-};
-sqlite3_file* Real(sqlite3_file* f) { return reinterpret_cast<FaultyFile*>(f)->real(); }
-
-int FaultyClose(sqlite3_file* f) { return Real(f)->pMethods->xClose(Real(f)); }
-int FaultyRead(sqlite3_file* f, void* buf, int n, sqlite3_int64 off) {
-  return Real(f)->pMethods->xRead(Real(f), buf, n, off);
-}
-int FaultyWrite(sqlite3_file* f, const void* buf, int n, sqlite3_int64 off) {
-  return Real(f)->pMethods->xWrite(Real(f), buf, n, off);
-}
-int FaultyTruncate(sqlite3_file* f, sqlite3_int64 size) {
-  return Real(f)->pMethods->xTruncate(Real(f), size);
-}
-int FaultySync(sqlite3_file* f, int flags) {
-  if (g_fail_sync) return SQLITE_IOERR_FSYNC;
-  return Real(f)->pMethods->xSync(Real(f), flags);
-}
-int FaultyFileSize(sqlite3_file* f, sqlite3_int64* size) {
-  return Real(f)->pMethods->xFileSize(Real(f), size);
-}
-int FaultyLock(sqlite3_file* f, int l) { return Real(f)->pMethods->xLock(Real(f), l); }
-int FaultyUnlock(sqlite3_file* f, int l) { return Real(f)->pMethods->xUnlock(Real(f), l); }
-int FaultyCheckReservedLock(sqlite3_file* f, int* out) {
-  return Real(f)->pMethods->xCheckReservedLock(Real(f), out);
-}
-int FaultyFileControl(sqlite3_file* f, int op, void* arg) {
-  return Real(f)->pMethods->xFileControl(Real(f), op, arg);
-}
-int FaultySectorSize(sqlite3_file* f) { return Real(f)->pMethods->xSectorSize(Real(f)); }
-int FaultyDeviceCharacteristics(sqlite3_file* f) {
-  return Real(f)->pMethods->xDeviceCharacteristics(Real(f));
-}
-int FaultyShmMap(sqlite3_file* f, int page, int page_size, int extend, void volatile** out) {
-  return Real(f)->pMethods->xShmMap(Real(f), page, page_size, extend, out);
-}
-int FaultyShmLock(sqlite3_file* f, int offset, int n, int flags) {
-  return Real(f)->pMethods->xShmLock(Real(f), offset, n, flags);
-}
-void FaultyShmBarrier(sqlite3_file* f) { Real(f)->pMethods->xShmBarrier(Real(f)); }
-int FaultyShmUnmap(sqlite3_file* f, int del) { return Real(f)->pMethods->xShmUnmap(Real(f), del); }
-int FaultyFetch(sqlite3_file* f, sqlite3_int64 off, int n, void** out) {
-  return Real(f)->pMethods->xFetch(Real(f), off, n, out);
-}
-int FaultyUnfetch(sqlite3_file* f, sqlite3_int64 off, void* p) {
-  return Real(f)->pMethods->xUnfetch(Real(f), off, p);
-}
-
-const sqlite3_io_methods kFaultyMethods = {
-    3,
-    FaultyClose,
-    FaultyRead,
-    FaultyWrite,
-    FaultyTruncate,
-    FaultySync,
-    FaultyFileSize,
-    FaultyLock,
-    FaultyUnlock,
-    FaultyCheckReservedLock,
-    FaultyFileControl,
-    FaultySectorSize,
-    FaultyDeviceCharacteristics,
-    FaultyShmMap,
-    FaultyShmLock,
-    FaultyShmBarrier,
-    FaultyShmUnmap,
-    FaultyFetch,
-    FaultyUnfetch,
-};
-
-int FaultyOpen(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
-  auto* file = reinterpret_cast<FaultyFile*>(f);
-  sqlite3_file* real = file->real();
-  real->pMethods = nullptr;
-  int rc = g_unix_vfs->xOpen(g_unix_vfs, name, real, flags, out_flags);
-  file->base.pMethods = real->pMethods != nullptr ? &kFaultyMethods : nullptr;
-  return rc;
-}
-
-// Makes the faulty VFS SQLite's default for the scope's lifetime.
-class FaultyVfsScope {
- public:
-  FaultyVfsScope() {
-    g_unix_vfs = sqlite3_vfs_find("unix");
-    g_faulty_vfs = *g_unix_vfs;
-    g_faulty_vfs.zName = "tarn-faulty";
-    g_faulty_vfs.szOsFile = static_cast<int>(sizeof(FaultyFile)) + g_unix_vfs->szOsFile;
-    g_faulty_vfs.xOpen = FaultyOpen;
-    g_faulty_vfs.pNext = nullptr;
-    sqlite3_vfs_register(&g_faulty_vfs, 1);
-  }
-  ~FaultyVfsScope() {
-    g_fail_sync = false;
-    sqlite3_vfs_unregister(&g_faulty_vfs);
-  }
-};
+// FaultInjectionVfs (storage/fault_injection_vfs.h) fails SQLite's xSync or
+// xWrite on demand: the one way to make COMMIT itself fail, as a dying or
+// full disk does.
 
 TEST(MetaStoreStickyError, FailedCommitRefusesLaterWritesButReadsGoOn) {
   TestTempDir dir;
   const std::string path = dir.Join("meta.db");
-  FaultyVfsScope vfs;
+  FaultInjectionVfs vfs;
   {
     auto store = OpenStore(path, /*synchronous=*/true);
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(store->Migrate("test", kKvSchema).ok());
     ASSERT_TRUE(store->Write([](Conn& c) { return Put(c, "before", ""); }).ok());
 
-    g_fail_sync = true;
+    vfs.SetSyncFailure(true);
     Status failed = store->Write([](Conn& c) { return Put(c, "lost", ""); });
-    g_fail_sync = false;
+    vfs.SetSyncFailure(false);
     EXPECT_EQ(failed.code(), Code::kIOError) << failed.ToString();
 
     // The disk "works" again, but the store cannot know what it lost.
@@ -553,6 +451,44 @@ TEST(MetaStoreStickyError, FailedCommitRefusesLaterWritesButReadsGoOn) {
   ASSERT_NE(store, nullptr);
   EXPECT_TRUE(store->Write([](Conn& c) { return Put(c, "after", ""); }).ok());
   EXPECT_EQ(Keys(*store), (std::set<std::string>{"after", "before"}));
+}
+
+// A write that fails for want of space lost nothing the OS had accepted (the
+// bytes never reached the page cache), so the store goes on once there is
+// room again: disk full is not sticky.
+TEST(MetaStoreStickyError, FullDiskFailsTheCommitButIsNotSticky) {
+  TestTempDir dir;
+  FaultInjectionVfs vfs;
+  auto store = OpenStore(dir.Join("meta.db"), /*synchronous=*/true);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Migrate("test", kKvSchema).ok());
+  ASSERT_TRUE(store->Write([](Conn& c) { return Put(c, "before", ""); }).ok());
+
+  vfs.SetNoSpace(true);
+  Status full = store->Write([](Conn& c) { return Put(c, "full", std::string(64 * 1024, 'x')); });
+  EXPECT_EQ(full.code(), Code::kResourceExhausted) << full.ToString();
+  EXPECT_GT(vfs.injected_faults(), 0u);
+  EXPECT_EQ(Keys(*store), std::set<std::string>{"before"});  // reads go on meanwhile
+  vfs.SetNoSpace(false);
+
+  EXPECT_TRUE(store->Write([](Conn& c) { return Put(c, "after", ""); }).ok());
+  EXPECT_EQ(Keys(*store), (std::set<std::string>{"after", "before"}));
+}
+
+// A write error that is not about space (EIO) is treated like a failed
+// fsync: the store cannot tell what reached the disk, so it refuses writes.
+TEST(MetaStoreStickyError, WriteErrorAtCommitIsSticky) {
+  TestTempDir dir;
+  FaultInjectionVfs vfs;
+  auto store = OpenStore(dir.Join("meta.db"), /*synchronous=*/true);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Migrate("test", kKvSchema).ok());
+  vfs.SetWriteError(true);
+  Status failed = store->Write([](Conn& c) { return Put(c, "lost", ""); });
+  vfs.SetWriteError(false);
+  EXPECT_EQ(failed.code(), Code::kIOError) << failed.ToString();
+  EXPECT_EQ(store->Write([](Conn& c) { return Put(c, "refused", ""); }).code(), Code::kIOError);
+  EXPECT_TRUE(Keys(*store).empty());
 }
 
 }  // namespace
