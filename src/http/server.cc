@@ -7,7 +7,8 @@
 // is shared across threads, so it needs no locks; the server-wide state that
 // is (connection counts, the stopping flag) is in Server::Impl.
 //
-// Request heads are parsed by Beast's request_parser. Bodies with a
+// Request heads are parsed by Beast's request_parser, set up by
+// request_parser.h (which the HTTP fuzzer shares). Bodies with a
 // Content-Length bypass the parser and are read from the socket straight
 // into the handler's buffer (no copy through Beast's buffer); chunked bodies
 // go through the parser, which decodes the framing into the handler's
@@ -52,6 +53,7 @@
 
 #include "common/log.h"
 #include "common/time.h"
+#include "http/request_parser.h"
 
 namespace tarn::http {
 namespace {
@@ -61,14 +63,11 @@ namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
 using boost::system::error_code;
-using RequestParser = bhttp::request_parser<bhttp::buffer_body>;
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 // First read of a request: large enough for any ordinary head in one go.
 constexpr size_t kFirstReadBytes = 16 * 1024;
-// Beyond the head limit, room for the body bytes that arrive with the head.
-constexpr size_t kBufferSlack = 64 * 1024;
 // Scratch for discarding bodies.
 constexpr size_t kScratchBytes = 64 * 1024;
 // WriteFile ranges up to this are pread into memory and sent with the head
@@ -97,8 +96,6 @@ std::string_view HttpDateNow() {
   }
   return cached;
 }
-
-std::string ToString(beast::string_view s) { return std::string(s.data(), s.size()); }
 
 bool IsTokenChar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
@@ -210,7 +207,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         worker_(worker),
         socket_(std::move(socket)),
         timer_(worker.ioc),
-        buffer_(opts_.max_header_bytes + kBufferSlack) {
+        buffer_(RequestBufferBytes(opts_.max_header_bytes)) {
     error_code ec;
     auto ep = socket_.remote_endpoint(ec);
     if (!ec) remote_ = FormatEndpoint(ep);
@@ -748,31 +745,6 @@ asio::awaitable<Status> ServerResponseWriter::Sendfile(int fd, uint64_t offset, 
 // ---------------------------------------------------------------------------
 // Connection
 
-void SplitTarget(Request& req) {
-  std::string_view t = req.target;
-  // absolute-form (proxies): http://host:port/path?query
-  if (!t.empty() && t.front() != '/') {
-    size_t scheme = t.find("://");
-    if (scheme != std::string_view::npos) {
-      size_t slash = t.find('/', scheme + 3);
-      size_t q = t.find('?', scheme + 3);
-      if (slash == std::string_view::npos || (q != std::string_view::npos && q < slash)) {
-        req.path = "/";
-        if (q != std::string_view::npos) req.query = std::string(t.substr(q + 1));
-        return;
-      }
-      t = t.substr(slash);
-    }
-  }
-  size_t q = t.find('?');
-  if (q == std::string_view::npos) {
-    req.path = std::string(t);
-  } else {
-    req.path = std::string(t.substr(0, q));
-    req.query = std::string(t.substr(q + 1));
-  }
-}
-
 void Connection::Close() {
   closed_ = true;
   timer_.cancel();
@@ -801,24 +773,16 @@ void Connection::LogRequest(const Request& req, SteadyClock::time_point start, i
 
 asio::awaitable<Next> Connection::ServeOne() {
   RequestParser parser;
-  parser.header_limit(static_cast<uint32_t>(std::min<size_t>(opts_.max_header_bytes, UINT32_MAX)));
-  parser.body_limit(boost::none);  // handlers enforce their own limits
+  ConfigureRequestParser(parser, opts_.max_header_bytes);
 
   SetDeadline(opts_.header_timeout);
   auto [ec, n] = co_await bhttp::async_read_header(socket_, buffer_, parser, kUseTuple);
   ClearDeadline();
+  EnforceHeadLimit(n, opts_.max_header_bytes, ec);
   if (ec) {
-    int status = 0;
-    std::string_view reason;
-    if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
-      status = 431;
-      reason = "Request Header Fields Too Large";
-    } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
-               ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
-      status = 400;
-      reason = "Bad Request";
-    }
+    int status = HeadErrorStatus(ec);
     if (status == 0) co_return Next::kAbort;  // closed, reset, timed out or shut down
+    std::string_view reason = status == 431 ? "Request Header Fields Too Large" : "Bad Request";
     if (opts_.log_requests) {
       TARN_LOG(Info, "request")
           .Kv("status", status)
@@ -836,17 +800,7 @@ asio::awaitable<Next> Connection::ServeOne() {
   SteadyClock::time_point start = SteadyClock::now();
   req.received_at_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(start.time_since_epoch()).count();
-  req.method = ToString(msg.method_string());
-  req.target = ToString(msg.target());
-  SplitTarget(req);
-  for (const auto& field : msg) {
-    req.headers.Add(ToString(field.name_string()), ToString(field.value()));
-  }
-  if (parser.chunked()) {
-    req.content_length = std::nullopt;
-  } else {
-    req.content_length = parser.content_length().value_or(0);
-  }
+  FillRequestHead(parser, req);
   req.remote_address = remote_;
   unsigned version = msg.version();
   bool expect_continue = false;
