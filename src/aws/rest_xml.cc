@@ -69,7 +69,9 @@ std::string S3ErrorCode(const Status& status) {
     case Code::kFailedPrecondition: return "PreconditionFailed";
     case Code::kPermissionDenied: return "AccessDenied";
     case Code::kUnauthenticated: return "AccessDenied";
-    case Code::kResourceExhausted: return "SlowDown";
+    // S3 has no 507: a full disk is a 503 that says so (S3ErrorMessage); a
+    // client retries it later. SlowDown is for overload, which sets it.
+    case Code::kResourceExhausted: return "ServiceUnavailable";
     case Code::kUnimplemented: return "NotImplemented";
     case Code::kAborted: return "OperationAborted";
     case Code::kUnavailable: return "ServiceUnavailable";
@@ -78,6 +80,24 @@ std::string S3ErrorCode(const Status& status) {
     case Code::kInternal: return "InternalError";
   }
   return "InternalError";
+}
+
+std::string S3ErrorMessage(const Status& status) {
+  if (status.aws_code().empty()) {
+    switch (status.code()) {
+      case Code::kIOError:
+      case Code::kCorruption:
+      case Code::kInternal: return "We encountered an internal error. Please try again.";
+      case Code::kResourceExhausted:
+        return "The server is out of storage space and cannot accept this request. "
+               "Please try again once space has been freed.";
+      default: break;
+    }
+  }
+  if (S3ErrorCode(status) == "InternalError") {
+    return "We encountered an internal error. Please try again.";
+  }
+  return status.message();
 }
 
 int S3HttpStatus(std::string_view code) {

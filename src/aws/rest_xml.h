@@ -35,7 +35,16 @@ class XmlWriter {
 
 // The S3 error code for a status: its aws_code() when set, else one
 // derived from its kind (NotFound -> NoSuchKey, IOError -> InternalError).
+// The server's own failures (docs/failure-model.md):
+//   kIOError, kCorruption, kInternal  -> InternalError       500
+//   kResourceExhausted (disk full)    -> ServiceUnavailable  503
+//   kUnavailable                      -> ServiceUnavailable  503
+// Overload (too many requests in flight) names SlowDown (503) itself.
 std::string S3ErrorCode(const Status& status);
+// The message to send with it: the status's own, except for the server's
+// own failures, whose details (paths, errno) go to the log and not to the
+// client: InternalError gets S3's generic message, a full disk says so.
+std::string S3ErrorMessage(const Status& status);
 // The HTTP status S3 uses for that error code.
 int S3HttpStatus(std::string_view error_code);
 

@@ -251,8 +251,15 @@ Status CheckSignedHeaders(std::string_view signed_headers, bool presigned) {
   return Status::OK();
 }
 
-// Parses "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...".
-Status ParseAuthorizationHeader(std::string_view value, SignedParts& parts) {
+// The three components of an Authorization header, unvalidated.
+struct AuthorizationComponents {
+  std::string_view credential, signed_headers, signature;
+};
+
+// Splits "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=..."
+// into its components. The one reading of the header's syntax, shared by
+// Authenticate() and PeekSigningService() so that they never disagree.
+Status SplitAuthorizationHeader(std::string_view value, AuthorizationComponents& out) {
   value = Trim(value);
   if (!StartsWith(value, kAlgorithm) || value.size() == kAlgorithm.size() ||
       !IsSpace(value[kAlgorithm.size()])) {
@@ -288,14 +295,22 @@ Status ParseAuthorizationHeader(std::string_view value, SignedParts& parts) {
     return HeaderMalformed("Authorization header requires 'SignedHeaders' parameter.");
   }
   if (!signature) return HeaderMalformed("Authorization header requires 'Signature' parameter.");
-  auto cred = ParseCredential(*credential);
+  out = {*credential, *signed_headers, *signature};
+  return Status::OK();
+}
+
+// Parses and checks the Authorization header.
+Status ParseAuthorizationHeader(std::string_view value, SignedParts& parts) {
+  AuthorizationComponents c;
+  TARN_RETURN_IF_ERROR(SplitAuthorizationHeader(value, c));
+  auto cred = ParseCredential(c.credential);
   if (!cred) {
     return HeaderMalformed("the Credential is mal-formed; expecting " +
                            std::string(kCredentialShape) + ".");
   }
   parts.credential = std::move(*cred);
-  parts.signed_headers = ToLower(*signed_headers);
-  parts.signature = ToLower(*signature);
+  parts.signed_headers = ToLower(c.signed_headers);
+  parts.signature = ToLower(c.signature);
   return CheckSignedHeaders(parts.signed_headers, /*presigned=*/false);
 }
 
@@ -366,12 +381,9 @@ bool HasSignature(const http::Request& request) {
 
 std::optional<std::string> PeekSigningService(const http::Request& request) {
   if (const std::string* auth = request.headers.Get("Authorization")) {
-    std::string_view v = *auth;
-    size_t pos = v.find("Credential=");
-    if (pos == std::string_view::npos) return std::nullopt;
-    v = v.substr(pos + 11);
-    v = v.substr(0, v.find(','));
-    if (auto cred = ParseCredential(Trim(v))) return cred->service;
+    AuthorizationComponents c;
+    if (!SplitAuthorizationHeader(*auth, c).ok()) return std::nullopt;
+    if (auto cred = ParseCredential(c.credential)) return cred->service;
     return std::nullopt;
   }
   for (const auto& [name, value] : DecodeQuery(request.query)) {

@@ -695,6 +695,22 @@ TEST(SigV4Auth, PeekSigningServiceReadsTheScopeUnverified) {
   EXPECT_EQ(PeekSigningService(MakeRequest("GET", "/", {{"Host", "h"}})), std::nullopt);
 }
 
+// Found by fuzz/sigv4_fuzz: "Credential =" (blank before '=') verifies, so
+// the router's look at the header must read it the same way.
+TEST(SigV4Auth, PeekSigningServiceReadsTheHeaderAsAuthenticateDoes) {
+  http::Request r = SignedS3Get(At(kS3Date));
+  std::string auth = *r.headers.Get("Authorization");
+  auth.replace(auth.find("Credential="), 11, "Credential =");
+  r.headers.Set("Authorization", auth);
+  ASSERT_TRUE(Authenticate(r, S3Secrets(), At(kS3Date)).ok());
+  EXPECT_EQ(PeekSigningService(r), "s3");
+  // A credential-shaped text inside another component is not the credential.
+  r.headers.Set("Authorization", "AWS4-HMAC-SHA256 Signature=Credential=A/20130524/us-east-1/"
+                                 "sts/aws4_request, SignedHeaders=host, Credential=" +
+                                     std::string(kS3Key) + "/20130524/us-east-1/s3/aws4_request");
+  EXPECT_EQ(PeekSigningService(r), "s3");
+}
+
 // ---- presigned URLs ---------------------------------------------------------
 
 http::Request Presigned(UnixMillis at, int64_t expires_s, std::string path = "/bucket/key",
