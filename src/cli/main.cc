@@ -54,8 +54,12 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--region", serve.region, "AWS region the server reports")
       ->envname("TARN_REGION")
       ->capture_default_str();
+  // Bounded like --worker-threads: an absurd count would fail thread
+  // creation inside the HTTP server, which ends the process with an
+  // uncaught std::system_error instead of a message.
   serve_cmd->add_option("--io-threads", serve.io_threads, "HTTP I/O threads (0: one per core)")
       ->envname("TARN_IO_THREADS")
+      ->check(CLI::Range(0, 1024))
       ->capture_default_str();
   serve_cmd->add_option("--worker-threads", serve.worker_threads,
                         "Threads for blocking work (disk, fsync, metadata)")
@@ -65,6 +69,15 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--max-connections", serve.max_connections,
                         "Concurrent connections; more are answered 503")
       ->envname("TARN_MAX_CONNECTIONS")
+      ->capture_default_str();
+  serve_cmd->add_option("--max-inflight-requests", serve.max_inflight_requests,
+                        "Requests processed at once; more are answered 503 SlowDown (0: no limit)")
+      ->envname("TARN_MAX_INFLIGHT_REQUESTS")
+      ->capture_default_str();
+  serve_cmd->add_option("--kinesis-status-delay-ms", serve.kinesis_status_delay_ms,
+                        "How long Kinesis streams stay CREATING/UPDATING/DELETING")
+      ->envname("TARN_KINESIS_STATUS_DELAY_MS")
+      ->check(CLI::Range(0, 600000))
       ->capture_default_str();
   serve_cmd->add_option("--log-level", log_level, "debug, info, warn or error")
       ->envname("TARN_LOG_LEVEL")

@@ -18,9 +18,12 @@
 #include "server/router.h"
 #include "services/s3/s3_api.h"
 #include "services/s3/s3_service.h"
+#include "services/kinesis/kinesis_api.h"
+#include "services/kinesis/kinesis_service.h"
 #include "storage/blob_store.h"
 #include "storage/env.h"
 #include "storage/meta_store.h"
+#include "storage/segment_log.h"
 
 namespace tarn::server {
 
@@ -36,6 +39,8 @@ struct App::Impl {
   std::unique_ptr<WorkerPool> pool;
   std::unique_ptr<s3::S3Service> s3;
   std::unique_ptr<s3::S3Api> s3_api;
+  std::unique_ptr<kinesis::KinesisService> kinesis;
+  std::unique_ptr<kinesis::KinesisApi> kinesis_api;
   std::unique_ptr<Router> router;
   std::unique_ptr<http::Server> http;
 
@@ -67,10 +72,10 @@ Result<int> LockDataDir(const std::string& dir) {
 App::App(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 App::~App() = default;
 
-Result<std::unique_ptr<App>> App::Start(const ServeOptions& options) {
+Result<std::unique_ptr<App>> App::Start(const ServeOptions& options, storage::Env* env) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  storage::Env* env = storage::Env::Default();
+  if (env == nullptr) env = storage::Env::Default();
   const std::string& dir = options.data_dir;
   TARN_RETURN_IF_ERROR(env->CreateDirs(dir).WithContext("creating data directory"));
   TARN_ASSIGN_OR_RETURN(impl->lock_fd, LockDataDir(dir));
@@ -92,6 +97,27 @@ Result<std::unique_ptr<App>> App::Start(const ServeOptions& options) {
   api_options.owner_id = HexEncode(Sha256("tarn-account:000000000000"));
   impl->s3_api = std::make_unique<s3::S3Api>(impl->s3.get(), impl->pool.get(), api_options);
   impl->router = std::make_unique<Router>(impl->credentials, impl->s3_api.get());
+  impl->router->set_max_inflight_requests(options.max_inflight_requests);
+  // JSON-protocol services (X-Amz-Target) register here, after the stores
+  // they use: impl->router->json()->Register(service).
+  impl->router->json()->set_worker_pool(impl->pool.get());
+
+  // Kinesis Data Streams: metadata in meta.db, one SegmentLog per shard
+  // under <data>/streams/.
+  kinesis::ServiceOptions kinesis_options;
+  kinesis_options.region = options.region;
+  kinesis_options.streams_dir = dir + "/streams";
+  kinesis_options.status_delay_ms = options.kinesis_status_delay_ms;
+  kinesis_options.env = env;
+  kinesis_options.open_log = [env](const std::string& shard_dir) {
+    storage::SegmentLog::Options log_options;
+    log_options.dir = shard_dir;
+    return storage::SegmentLog::Open(env, log_options);
+  };
+  impl->kinesis = std::make_unique<kinesis::KinesisService>(impl->meta.get(), kinesis_options);
+  TARN_RETURN_IF_ERROR(impl->kinesis->Start().WithContext("starting Kinesis"));
+  impl->kinesis_api = std::make_unique<kinesis::KinesisApi>(impl->kinesis.get(), impl->pool.get());
+  impl->router->json()->Register(impl->kinesis_api.get());
 
   http::Server::Options http_options;
   http_options.host = options.host;
@@ -105,6 +131,12 @@ Result<std::unique_ptr<App>> App::Start(const ServeOptions& options) {
       http::Server::Start(http_options,
                           [router](http::Request& req, http::BodyReader& body,
                                    http::ResponseWriter& out) { return router->Handle(req, body, out); }));
+  // Saved only now that nothing else can fail, so the pair saved is the one
+  // RunServe prints (see LoadOrCreateRootCredentials).
+  if (impl->credentials.generated) {
+    TARN_RETURN_IF_ERROR(
+        SaveRootCredentials(dir, impl->credentials).WithContext("saving root credentials"));
+  }
   return std::unique_ptr<App>(new App(std::move(impl)));
 }
 

@@ -10,6 +10,10 @@
 
 #include "common/status.h"
 
+namespace tarn::storage {
+class Env;
+}
+
 namespace tarn::server {
 
 struct ServeOptions {
@@ -20,6 +24,14 @@ struct ServeOptions {
   int io_threads = 0;        // 0: one per core
   int worker_threads = 64;   // blocking work: disk, fsync, SQLite
   size_t max_connections = 1024;
+  // Requests processed at once; more are answered 503 SlowDown (S3) or
+  // ThrottlingException (JSON) at once. With streaming bodies a request
+  // holds at most a few MiB, so this bounds memory (docs/failure-model.md).
+  // 0: no limit.
+  size_t max_inflight_requests = 256;
+  // How long a Kinesis stream or consumer stays CREATING, UPDATING or
+  // DELETING before the next state (so AWS waiters see each state).
+  int64_t kinesis_status_delay_ms = 100;
   bool log_requests = true;
 };
 
@@ -28,7 +40,12 @@ class App {
   // Opens (or creates) the data directory, recovers it (sweeps tmp/ and
   // orphan blobs) and starts listening. Fails if another tarn holds the
   // directory.
-  static Result<std::unique_ptr<App>> Start(const ServeOptions& options);
+  //
+  // env: the file system the stores use (blobs, tmp/); nullptr means
+  // Env::Default(). Tests pass a FaultInjectionEnv; it must outlive the App.
+  // (Metadata goes through SQLite's own VFS; see storage/fault_injection_vfs.h.)
+  static Result<std::unique_ptr<App>> Start(const ServeOptions& options,
+                                            storage::Env* env = nullptr);
   ~App();
 
   uint16_t port() const;

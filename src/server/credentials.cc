@@ -80,10 +80,14 @@ Result<RootCredentials> LoadOrCreateRootCredentials(const std::string& data_dir)
   c.access_key_id = "TARN" + RandomUpperAlnum(16);
   c.secret_access_key = RandomSecret(40);
   c.generated = true;
-  TARN_RETURN_IF_ERROR(WriteFileDurably(
-      path, "aws_access_key_id = " + c.access_key_id + "\naws_secret_access_key = " +
-                c.secret_access_key + "\n"));
   return c;
+}
+
+Status SaveRootCredentials(const std::string& data_dir, const RootCredentials& credentials) {
+  return WriteFileDurably(data_dir + "/credentials",
+                          "aws_access_key_id = " + credentials.access_key_id +
+                              "\naws_secret_access_key = " + credentials.secret_access_key +
+                              "\n");
 }
 
 }  // namespace tarn::server

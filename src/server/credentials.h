@@ -16,7 +16,15 @@ struct RootCredentials {
   bool from_environment = false;
 };
 
-// Environment first; else the saved file; else a new pair, saved durably.
+// Environment first; else the saved file; else a new pair (generated ==
+// true) that is not saved yet: the caller saves it with
+// SaveRootCredentials once the server is up and about to print it, so a
+// start that fails later (port taken, say) does not leave a saved pair that
+// was never shown.
 Result<RootCredentials> LoadOrCreateRootCredentials(const std::string& data_dir);
+
+// Writes <data_dir>/credentials (0600) durably: temp file, fsync, rename,
+// fsync of the directory.
+Status SaveRootCredentials(const std::string& data_dir, const RootCredentials& credentials);
 
 }  // namespace tarn::server
