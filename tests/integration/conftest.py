@@ -155,6 +155,35 @@ class TarnServer:
         return proc
 
 
+# Sanitizer builds (scripts/test --asan): servers write their reports under
+# this directory (ASAN_OPTIONS log_path), where a test cannot miss them.
+SANITIZER_LOG_DIR = os.environ.get("TARN_SANITIZER_LOG_DIR")
+
+
+def sanitizer_reports():
+    """{path: text} of the sanitizer reports tarn servers wrote so far."""
+    if not SANITIZER_LOG_DIR or not os.path.isdir(SANITIZER_LOG_DIR):
+        return {}
+    out = {}
+    for name in sorted(os.listdir(SANITIZER_LOG_DIR)):
+        path = os.path.join(SANITIZER_LOG_DIR, name)
+        with open(path, "rb") as f:
+            out[path] = f.read().decode(errors="replace")
+    return out
+
+
+@pytest.fixture(autouse=True)
+def _no_sanitizer_reports():
+    """Fails the test during which a server reported a memory error, a leak
+    or undefined behaviour (the report names the server's pid)."""
+    before = set(sanitizer_reports())
+    yield
+    new = {p: t for p, t in sanitizer_reports().items() if p not in before}
+    if new:
+        pytest.fail("sanitizer reports from tarn:\n" + "\n".join(
+            "%s:\n%s" % (p, t[:8000]) for p, t in new.items()), pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def server():
     """The shared server for tests that do not restart or crash it."""

@@ -1,0 +1,18 @@
+"""The crash loop's workloads: one module per service that stores data.
+
+To add one (Kinesis, Firehose, Glue, Athena query history, ...): write
+workloads/<service>.py with a subclass of base.Workload (see base.py for the
+hooks and the rules), and add it to WORKLOADS below. The driver runs every
+workload in WORKLOADS side by side in every cycle unless --workloads picks
+some.
+"""
+
+from .base import CheckFailed, Workload
+from .s3 import S3Workload
+
+# name -> factory(seed, args) -> Workload
+WORKLOADS = {
+    "s3": lambda seed, args: S3Workload(seed, workers=args.threads),
+}
+
+__all__ = ["WORKLOADS", "CheckFailed", "Workload"]
