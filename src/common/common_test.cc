@@ -73,6 +73,17 @@ TEST(Time, FormatsRoundTrip) {
   EXPECT_FALSE(ParseAmzDate("20151330T123600Z").has_value());
 }
 
+// Found by fuzz/s3_headers_fuzz (If-Unmodified-Since): a year beyond four
+// digits overflowed the milliseconds (signed overflow, UB).
+TEST(Time, HttpDatesOutOfRangeAreRejected) {
+  EXPECT_FALSE(ParseHttpDate("Sun Feb 10 11:59:59 2171007200").has_value());
+  EXPECT_FALSE(ParseHttpDate("Sun, 10 Feb 2147483647 11:59:59 GMT").has_value());
+  EXPECT_FALSE(ParseHttpDate("Sun, 10 Feb -2147483648 11:59:59 GMT").has_value());
+  EXPECT_FALSE(ParseHttpDate("Sun, 10 Feb 10000 11:59:59 GMT").has_value());
+  EXPECT_FALSE(ParseHttpDate("Sun, 10 Feb 2024 -1:59:59 GMT").has_value());
+  EXPECT_TRUE(ParseHttpDate("Fri, 31 Dec 9999 23:59:59 GMT").has_value());
+}
+
 TEST(Status, CarriesCodeMessageAndContext) {
   Status s = NotFound("no such bucket", "NoSuchBucket");
   EXPECT_FALSE(s.ok());

@@ -25,9 +25,12 @@ std::tm ToTm(UnixMillis t) {
   return tm;
 }
 
+// Years 0000-9999, the four digits every format here has: beyond them the
+// milliseconds would overflow int64.
 std::optional<UnixMillis> FromTm(std::tm tm, int millis) {
-  if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-      tm.tm_min > 59 || tm.tm_sec > 60) {
+  if (tm.tm_year < -1900 || tm.tm_year > 9999 - 1900 || tm.tm_mon < 0 || tm.tm_mon > 11 ||
+      tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 ||
+      tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60) {
     return std::nullopt;
   }
   time_t secs = timegm(&tm);
@@ -162,7 +165,7 @@ std::optional<UnixMillis> ParseHttpDate(std::string_view s) {
   }
   if (std::strcmp(tz, "GMT") != 0 && std::strcmp(tz, "UTC") != 0) return std::nullopt;
   int mi = MonthIndex(mon);
-  if (mi < 0) return std::nullopt;
+  if (mi < 0 || year < 0 || year > 9999) return std::nullopt;
   tm.tm_year = year - 1900;
   tm.tm_mon = mi;
   tm.tm_mday = day;
