@@ -519,10 +519,17 @@ Result<ListResult> S3Store::ListObjects(const std::string& bucket, const ListReq
     }
     const std::string upper = req.prefix.empty() ? "" : PrefixSuccessor(req.prefix);
 
-    TARN_ASSIGN_OR_RETURN(Stmt * s, c.Prepare(
-        "SELECT key, size, etag, last_modified_ms, checksum FROM s3_objects "
-        "WHERE bucket = ?1 AND (key > ?2 OR (?3 AND key = ?2)) AND (?4 = '' OR key < ?4) "
-        "ORDER BY key LIMIT ?5"));
+    // Two statements rather than "(?4 = '' OR key < ?4)": SQLite only uses
+    // a plain "key < ?" as the end of the index range. Without it the last
+    // page under a prefix would scan on to the end of the bucket.
+    TARN_ASSIGN_OR_RETURN(
+        Stmt * s, c.Prepare(upper.empty()
+                                ? "SELECT key, size, etag, last_modified_ms, checksum FROM s3_objects "
+                                  "WHERE bucket = ?1 AND key >= ?2 AND (key > ?2 OR ?3) "
+                                  "AND ?4 = '' ORDER BY key LIMIT ?5"
+                                : "SELECT key, size, etag, last_modified_ms, checksum FROM s3_objects "
+                                  "WHERE bucket = ?1 AND key >= ?2 AND (key > ?2 OR ?3) "
+                                  "AND key < ?4 ORDER BY key LIMIT ?5"));
     const int batch = 1024;
     while (static_cast<int>(result.entries.size()) < req.max_keys) {
       s->Reset();
