@@ -10,8 +10,9 @@
 // retention bounds, iterator contents) come back from KinesisService as
 // InvalidArgumentException and friends.
 //
-// Blocking service calls run on the worker pool. PutRecords appends to the
-// shards a request touches in parallel (one SegmentLog::Append per shard).
+// Blocking service calls run on the worker pool. PutRecords queues its
+// records per shard (KinesisService::AppendGroupAsync) and resumes when every
+// shard's append is durable; no thread waits for it meanwhile.
 // SubscribeToShard answers UnknownOperationException: it needs an HTTP/2
 // event stream, which tarn's HTTP/1.1 listener does not serve.
 #pragma once

@@ -628,3 +628,42 @@ TEST_F(KinesisServiceTest, ResolveStreamNameFromArn) {
 
 }  // namespace
 }  // namespace tarn::kinesis
+
+namespace tarn::kinesis {
+namespace {
+
+TEST_F(KinesisServiceTest, QueuedGroupsOfOneShardBecomeOneAppend) {
+  Create("s", 1);
+  std::vector<std::function<void()>> posted;
+  KinesisService::Post post = [&](std::function<void()> fn) { posted.push_back(std::move(fn)); };
+  std::vector<PutEntry> a = {{"k", "a0", std::nullopt}, {"k", "a1", std::nullopt}};
+  std::vector<PutEntry> b = {{"k", "b0", std::nullopt}};
+  auto ra = service_->RoutePut("s", a);
+  auto rb = service_->RoutePut("s", b);
+  ASSERT_TRUE(ra.ok() && rb.ok());
+  std::vector<PutOutcome> oa(2), ob(1);
+  std::vector<Status> done;
+  service_->AppendGroupAsync(*ra, ra->groups[0], a, oa, [&](Status st) { done.push_back(st); }, post);
+  service_->AppendGroupAsync(*rb, rb->groups[0], b, ob, [&](Status st) { done.push_back(st); }, post);
+  ASSERT_EQ(posted.size(), 1u);  // one drain for the shard, however many groups
+  posted[0]();
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_TRUE(done[0].ok() && done[1].ok());
+  auto log = logs_[dir_.Join("streams/000000000001/shardId-000000000000")];
+  EXPECT_EQ(log->stats().appends, 1u);
+  EXPECT_EQ(log->stats().records, 3u);
+  EXPECT_EQ(oa[0].sequence_number, (SequenceNumber{1, 0, 0}.ToString()));
+  EXPECT_EQ(oa[1].sequence_number, (SequenceNumber{1, 0, 1}.ToString()));
+  EXPECT_EQ(ob[0].sequence_number, (SequenceNumber{1, 0, 2}.ToString()));
+
+  // A group routed before a split is told to route again.
+  auto rc = service_->RoutePut("s", b);
+  ASSERT_TRUE(service_->SplitShard("s", "shardId-000000000000", "1000").ok());
+  service_->AppendGroupAsync(*rc, rc->groups[0], b, ob, [&](Status st) { done.push_back(st); }, post);
+  ASSERT_EQ(posted.size(), 2u);
+  posted[1]();
+  EXPECT_EQ(done.back().code(), Code::kAborted);
+}
+
+}  // namespace
+}  // namespace tarn::kinesis
