@@ -178,7 +178,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::string sliced = Decode(body, options, Slicing::kRandom, choices);
       FUZZ_CHECK(whole == sliced, "whole vs sliced, " + tarn::fuzz::FirstDifference(whole, sliced));
       std::string bytes = Decode(body, options, Slicing::kBytes, choices);
-      FUZZ_CHECK(whole == bytes, "whole vs byte by byte, " + tarn::fuzz::FirstDifference(whole, bytes));
+      FUZZ_CHECK(whole == bytes,
+                 "whole vs byte by byte, " + tarn::fuzz::FirstDifference(whole, bytes));
     }
   }
   return 0;

@@ -6,20 +6,19 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
 // An invariant of the code under test. On violation prints what failed and
 // aborts, which libFuzzer reports as a crash and saves the input.
-#define FUZZ_CHECK(cond, what)                                                       \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      std::fprintf(stderr, "FUZZ_CHECK failed at %s:%d: %s\n  %s\n", __FILE__,       \
-                   __LINE__, #cond, ::tarn::fuzz::Printable(what).c_str());          \
-      std::abort();                                                                  \
-    }                                                                                \
+#define FUZZ_CHECK(cond, what)                                                                  \
+  do {                                                                                          \
+    if (!(cond)) {                                                                              \
+      std::fprintf(stderr, "FUZZ_CHECK failed at %s:%d: %s\n  %s\n", __FILE__, __LINE__, #cond, \
+                   ::tarn::fuzz::Printable(what).c_str());                                      \
+      std::abort();                                                                             \
+    }                                                                                           \
   } while (0)
 
 namespace tarn::fuzz {

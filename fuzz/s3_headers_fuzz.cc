@@ -60,9 +60,9 @@ void CheckRange(std::string_view input) {
   }
   if (r->has_value()) {
     const ByteRange& b = **r;
-    FUZZ_CHECK(size > 0 && b.first <= b.last && b.last < size,
-               std::to_string(b.first) + "-" + std::to_string(b.last) + " of " +
-                   std::to_string(size));
+    FUZZ_CHECK(
+        size > 0 && b.first <= b.last && b.last < size,
+        std::to_string(b.first) + "-" + std::to_string(b.last) + " of " + std::to_string(size));
     FUZZ_CHECK(b.length() >= 1 && b.length() <= size, std::to_string(b.length()));
   }
   // The plain forms, by their definition (RFC 9110 §14.1.2).
@@ -110,9 +110,9 @@ void CheckPreconditions(std::string_view input) {
     headers.Add(std::string(line.substr(0, colon)), std::string(Trim(line.substr(colon + 1))));
   }
   Precondition p = EvaluatePreconditions(headers, prefix, etag, last_modified);
-  FUZZ_CHECK(p == Precondition::kProceed || p == Precondition::kNotModified ||
-                 p == Precondition::kFailed,
-             "out of range");
+  FUZZ_CHECK(
+      p == Precondition::kProceed || p == Precondition::kNotModified || p == Precondition::kFailed,
+      "out of range");
   if (copy) FUZZ_CHECK(p != Precondition::kNotModified, "304 for a copy");
   const std::string* if_match = headers.Get(prefix + "if-match");
   const std::string* if_none_match = headers.Get(prefix + "if-none-match");
@@ -137,9 +137,9 @@ void CheckCopySource(std::string_view input) {
   // The '&' keeps a version id's trailing blanks from the header's trim.
   if (!r->version_id.empty()) again += "?versionId=" + r->version_id + "&";
   auto r2 = ParseCopySource(again);
-  FUZZ_CHECK(r2.ok() && r2->bucket == r->bucket && r2->key == r->key &&
-                 r2->version_id == r->version_id,
-             again);
+  FUZZ_CHECK(
+      r2.ok() && r2->bucket == r->bucket && r2->key == r->key && r2->version_id == r->version_id,
+      again);
 }
 
 void CheckTagQuery(std::string_view input) {
@@ -162,8 +162,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace tarn::s3;
   if (size == 0) return 0;
   std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
-  int which = data[0] == 'R' ? 0 : data[0] == 'C' ? 1 : data[0] == 'P' ? 2 : data[0] == 'S' ? 3
-            : data[0] == 'T' ? 4 : data[0] % 5;
+  int which = data[0] == 'R'   ? 0
+              : data[0] == 'C' ? 1
+              : data[0] == 'P' ? 2
+              : data[0] == 'S' ? 3
+              : data[0] == 'T' ? 4
+                               : data[0] % 5;
   switch (which) {
     case 0: CheckRange(input); break;
     case 1: CheckCopySourceRange(input); break;

@@ -40,8 +40,7 @@ void CompleteMultipartUpload(std::string_view xml) {
   auto r2 = ParseCompleteMultipartUpload(again);
   FUZZ_CHECK(r2.ok() && r2->size() == r->size(), again);
   for (size_t i = 0; i < r->size(); i++) {
-    FUZZ_CHECK((*r2)[i].part_number == (*r)[i].part_number && (*r2)[i].etag == (*r)[i].etag,
-               again);
+    FUZZ_CHECK((*r2)[i].part_number == (*r)[i].part_number && (*r2)[i].etag == (*r)[i].etag, again);
   }
 }
 
@@ -61,7 +60,8 @@ void Tagging(std::string_view xml) {
   auto r = ParseTagging(xml);
   if (!r.ok()) return CheckMalformed(r.status());
   std::string again = "<Tagging><TagSet>";
-  for (const auto& [k, v] : *r) again += "<Tag>" + Element("Key", k) + Element("Value", v) + "</Tag>";
+  for (const auto& [k, v] : *r)
+    again += "<Tag>" + Element("Key", k) + Element("Value", v) + "</Tag>";
   again += "</TagSet></Tagging>";
   auto r2 = ParseTagging(again);
   FUZZ_CHECK(r2.ok() && *r2 == *r, again);

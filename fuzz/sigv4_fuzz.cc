@@ -98,11 +98,12 @@ void CheckAuthError(const Status& s) {
 void CheckContext(const http::Request& req, const AuthContext& ctx) {
   FUZZ_CHECK(ctx.access_key_id == kAccessKey || ctx.access_key_id == kDocsAccessKey,
              ctx.access_key_id);
-  FUZZ_CHECK(ctx.scope == ctx.amz_date.substr(0, 8) + "/" + ctx.region + "/" + ctx.service +
-                              "/aws4_request",
+  FUZZ_CHECK(ctx.scope ==
+                 ctx.amz_date.substr(0, 8) + "/" + ctx.region + "/" + ctx.service + "/aws4_request",
              ctx.scope);
   FUZZ_CHECK(ParseAmzDate(ctx.amz_date).has_value(), ctx.amz_date);
-  FUZZ_CHECK(ctx.signing_key.size() == 32, "signing key of " + std::to_string(ctx.signing_key.size()));
+  FUZZ_CHECK(ctx.signing_key.size() == 32,
+             "signing key of " + std::to_string(ctx.signing_key.size()));
   FUZZ_CHECK(ctx.seed_signature.size() == 64 && IsLowerHex(ctx.seed_signature), ctx.seed_signature);
   if (ctx.payload_mode == PayloadMode::kSignedHash && !ctx.needs_body_hash) {
     FUZZ_CHECK(ctx.payload_sha256_hex.size() == 64 && IsLowerHex(ctx.payload_sha256_hex),
@@ -111,9 +112,8 @@ void CheckContext(const http::Request& req, const AuthContext& ctx) {
   FUZZ_CHECK(!ctx.needs_body_hash || ctx.service != "s3", ctx.service);
   FUZZ_CHECK(HasSignature(req), "verified but HasSignature() is false");
   std::optional<std::string> peeked = PeekSigningService(req);
-  FUZZ_CHECK(peeked == ctx.service,
-             "router sees service '" + peeked.value_or("(none)") + "', verified for '" +
-                 ctx.service + "'");
+  FUZZ_CHECK(peeked == ctx.service, "router sees service '" + peeked.value_or("(none)") +
+                                        "', verified for '" + ctx.service + "'");
 }
 
 // Authenticates; on success checks the context and finishes a body-hash
@@ -184,7 +184,8 @@ void CheckCanonicalRequest(const http::Request& req) {
       }
       // Sorted by name, then value (byte order).
       std::vector<std::pair<std::string_view, std::string_view>> kv;
-      for (std::string_view p : params) kv.emplace_back(p.substr(0, p.find('=')), p.substr(p.find('=') + 1));
+      for (std::string_view p : params)
+        kv.emplace_back(p.substr(0, p.find('=')), p.substr(p.find('=') + 1));
       FUZZ_CHECK(std::is_sorted(kv.begin(), kv.end()), c);
     }
     FUZZ_CHECK(lines[lines.size() - 3].empty(), c);
@@ -264,8 +265,8 @@ void SignAndMutate(std::string_view head, bool presign, Choices& choices) {
   }
   AuthContext original;
   Status s = Verify(req, kNow, &original);
-  FUZZ_CHECK(s.ok(), "a request tarn signed does not verify: " + s.ToString() + "\n" +
-                         fuzz::HeadText(req));
+  FUZZ_CHECK(s.ok(),
+             "a request tarn signed does not verify: " + s.ToString() + "\n" + fuzz::HeadText(req));
 
   std::string text = fuzz::HeadText(req);
   for (int i = 0; i < 8; i++) {
@@ -275,8 +276,7 @@ void SignAndMutate(std::string_view head, bool presign, Choices& choices) {
     if (!Verify(m, kNow, &ctx).ok()) continue;
     // Verified: it must mean what the signer signed.
     FUZZ_CHECK(ctx.access_key_id == original.access_key_id && ctx.scope == original.scope &&
-                   ctx.amz_date == original.amz_date &&
-                   ctx.signing_key == original.signing_key &&
+                   ctx.amz_date == original.amz_date && ctx.signing_key == original.signing_key &&
                    ctx.seed_signature == original.seed_signature &&
                    ctx.payload_mode == original.payload_mode &&
                    ctx.payload_sha256_hex == original.payload_sha256_hex &&
@@ -297,7 +297,8 @@ void AsReceived(std::string_view head, Choices& choices) {
   } else if (size_t p = req.query.find("X-Amz-Date="); p != std::string::npos) {
     now = ParseAmzDate(std::string_view(req.query).substr(p + 11, 16)).value_or(kNow);
   }
-  if (choices.Next() % 4 == 0) now += static_cast<int64_t>(choices.Between(0, 40 * 60'000)) - 20 * 60'000;
+  if (choices.Next() % 4 == 0)
+    now += static_cast<int64_t>(choices.Between(0, 40 * 60'000)) - 20 * 60'000;
   (void)Verify(req, now);
   (void)HasSignature(req);
   (void)PeekSigningService(req);
@@ -314,15 +315,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   tarn::fuzz::Choices choices(std::string_view(reinterpret_cast<const char*>(data), size));
   switch (data[0] & 3) {
     case 0:
-    case 1:
-      AsReceived(head, choices);
-      break;
-    case 2:
-      SignAndMutate(head, /*presign=*/false, choices);
-      break;
-    case 3:
-      SignAndMutate(head, /*presign=*/true, choices);
-      break;
+    case 1: AsReceived(head, choices); break;
+    case 2: SignAndMutate(head, /*presign=*/false, choices); break;
+    case 3: SignAndMutate(head, /*presign=*/true, choices); break;
   }
   return 0;
 }

@@ -225,7 +225,10 @@ def test_aws_s3_100mib_multipart_upload_and_copy(fresh_server, aws_bin, tmp_path
             assert out.read_bytes() == f.read(20)
         # Bodies stream: 300 MiB moved through the server, none of it held whole.
         print("tarn peak RSS after the 100 MiB transfers: %.1f MiB" % peak_rss_mib(server))
-        assert peak_rss_mib(server) < 100
+        # Under ASan (scripts/test --asan) shadow memory and the quarantine of
+        # freed buffers inflate RSS; the bound holds for the normal build.
+        if not os.environ.get("TARN_SANITIZER_LOG_DIR"):
+            assert peak_rss_mib(server) < 100
     finally:
         src.unlink()
         server.aws("s3", "rb", "--force", "s3://" + name, check=False)
