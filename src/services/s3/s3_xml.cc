@@ -23,8 +23,11 @@ Status MalformedXml(std::string_view detail = {}) {
 }
 
 Status Load(pugi::xml_document& doc, std::string_view xml, const char* root) {
+  // parse_ws_pcdata_single: an element whose whole text is blanks keeps it
+  // (<Key> </Key> names the object " "); pugixml drops it by default.
   pugi::xml_parse_result r =
-      doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
+      doc.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_ws_pcdata_single,
+                      pugi::encoding_utf8);
   if (!r) return MalformedXml(r.description());
   if (std::strcmp(doc.document_element().name(), root) != 0) {
     return MalformedXml(std::string("expected root element ") + root);

@@ -44,6 +44,23 @@ TEST(S3Xml, DeleteObjectsQuietAndKeys) {
   EXPECT_FALSE(ParseDeleteObjects("<Delete></Delete>").ok());
 }
 
+// Found by fuzz/s3_xml_fuzz: text made only of blanks was dropped, so
+// deleting the object " " deleted "" instead, and a tag " " became "".
+TEST(S3Xml, BlankTextIsKept) {
+  Result<DeleteRequest> r = ParseDeleteObjects(
+      "<Delete>\n  <Object><Key> </Key></Object>\n  <Object><Key>\n\t</Key></Object>\n</Delete>");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->keys.size(), 2u);
+  EXPECT_EQ(r->keys[0], " ");
+  EXPECT_EQ(r->keys[1], "\n\t");
+  Result<KeyValues> t = ParseTagging(
+      "<Tagging><TagSet><Tag><Key>&#10;</Key><Value>  </Value></Tag></TagSet></Tagging>");
+  ASSERT_TRUE(t.ok());
+  ASSERT_EQ(t->size(), 1u);
+  EXPECT_EQ((*t)[0].first, "\n");
+  EXPECT_EQ((*t)[0].second, "  ");
+}
+
 TEST(S3Xml, TaggingRoundTripsKeysAndValues) {
   Result<KeyValues> t = ParseTagging(
       "<Tagging><TagSet><Tag><Key>k1</Key><Value>v1</Value></Tag>"
