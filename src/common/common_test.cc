@@ -39,6 +39,28 @@ TEST(Encoding, Base64RoundTripAndRejects) {
   EXPECT_FALSE(Base64Decode("Zm9").has_value());
   EXPECT_FALSE(Base64Decode("Zm=v").has_value());
   EXPECT_FALSE(Base64Decode("Z!9v").has_value());
+  for (const char* bad : {"====", "A===", "AB=C", "Zm9v====", "Zm9v=m9v", "Zm\x80v", "Zm9\xff"}) {
+    EXPECT_FALSE(Base64Decode(bad).has_value()) << bad;
+  }
+  EXPECT_EQ(*Base64Decode("Zm8="), "fo");
+  EXPECT_EQ(*Base64Decode("Zg=="), "f");
+}
+
+TEST(Encoding, Base64DecodeAppendKeepsOutputOnFailure) {
+  std::string out = "ab";
+  EXPECT_TRUE(Base64DecodeAppend("Zm9vYmFy", &out));
+  EXPECT_EQ(out, "abfoobar");
+  EXPECT_FALSE(Base64DecodeAppend("Zm9vYm!y", &out));
+  EXPECT_FALSE(Base64DecodeAppend("Zm!=", &out));
+  EXPECT_EQ(out, "abfoobar");
+  // Every byte value through a round trip.
+  std::string all;
+  for (int i = 0; i < 256; i++) all += static_cast<char>(i);
+  for (size_t n = 0; n <= all.size(); n += 37) {
+    std::string got;
+    ASSERT_TRUE(Base64DecodeAppend(Base64Encode(all.substr(0, n)), &got));
+    EXPECT_EQ(got, all.substr(0, n));
+  }
 }
 
 TEST(Encoding, UriEncodeAsSigV4) {

@@ -1,5 +1,6 @@
 #include "common/encoding.h"
 
+#include <array>
 #include <cstdint>
 
 namespace tarn {
@@ -65,38 +66,60 @@ std::string Base64Encode(std::string_view in) {
   return out;
 }
 
-static int B64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
+namespace {
+
+// Each byte's 6-bit value in the base64 alphabet, or 0xff for any other
+// byte ('=' included: padding is handled apart).
+constexpr std::array<uint8_t, 256> kB64Values = [] {
+  std::array<uint8_t, 256> t{};
+  t.fill(0xff);
+  for (uint8_t i = 0; i < 64; i++) t[static_cast<unsigned char>(kB64[i])] = i;
+  return t;
+}();
+
+}  // namespace
+
+bool Base64DecodeAppend(std::string_view in, std::string* out) {
+  if (in.size() % 4 != 0) return false;
+  if (in.empty()) return true;
+  // Padding: at most two '=' and only at the very end.
+  size_t pad = 0;
+  if (in.back() == '=') pad = in[in.size() - 2] == '=' ? 2 : 1;
+  const size_t start = out->size();
+  const size_t size = in.size() / 4 * 3 - pad;
+  out->resize(start + size);
+  char* dst = out->data() + start;
+  const auto* src = reinterpret_cast<const unsigned char*>(in.data());
+  const size_t full = (in.size() - (pad ? 4 : 0)) / 4;  // quads without padding
+  for (size_t q = 0; q < full; q++, src += 4, dst += 3) {
+    const uint32_t a = kB64Values[src[0]], b = kB64Values[src[1]], c = kB64Values[src[2]],
+                   d = kB64Values[src[3]];
+    if ((a | b | c | d) & 0x80) {
+      out->resize(start);
+      return false;
+    }
+    const uint32_t w = a << 18 | b << 12 | c << 6 | d;
+    dst[0] = static_cast<char>(w >> 16);
+    dst[1] = static_cast<char>(w >> 8);
+    dst[2] = static_cast<char>(w);
+  }
+  if (pad) {
+    const uint32_t a = kB64Values[src[0]], b = kB64Values[src[1]];
+    const uint32_t c = pad == 1 ? kB64Values[src[2]] : 0;
+    if ((a | b | c) & 0x80) {
+      out->resize(start);
+      return false;
+    }
+    const uint32_t w = a << 18 | b << 12 | c << 6;
+    dst[0] = static_cast<char>(w >> 16);
+    if (pad == 1) dst[1] = static_cast<char>(w >> 8);
+  }
+  return true;
 }
 
 std::optional<std::string> Base64Decode(std::string_view in) {
-  if (in.size() % 4 != 0) return std::nullopt;
   std::string out;
-  out.reserve(in.size() / 4 * 3);
-  for (size_t i = 0; i < in.size(); i += 4) {
-    int v[4];
-    int pad = 0;
-    for (int k = 0; k < 4; k++) {
-      char c = in[i + k];
-      if (c == '=' && i + 4 == in.size() && k >= 2) {
-        v[k] = 0;
-        pad++;
-        continue;
-      }
-      if (pad > 0) return std::nullopt;  // data after padding
-      v[k] = B64Value(c);
-      if (v[k] < 0) return std::nullopt;
-    }
-    uint32_t w = static_cast<uint32_t>(v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3]);
-    out += static_cast<char>(w >> 16);
-    if (pad < 2) out += static_cast<char>((w >> 8) & 0xff);
-    if (pad < 1) out += static_cast<char>(w & 0xff);
-  }
+  if (!Base64DecodeAppend(in, &out)) return std::nullopt;
   return out;
 }
 

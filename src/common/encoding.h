@@ -15,6 +15,9 @@ std::optional<std::string> HexDecode(std::string_view hex);
 std::string Base64Encode(std::string_view bytes);
 // Standard alphabet with padding; rejects anything else.
 std::optional<std::string> Base64Decode(std::string_view text);
+// Base64Decode appending to *out; false (and *out as it was) when text is
+// not padded base64.
+bool Base64DecodeAppend(std::string_view text, std::string* out);
 
 // RFC 3986 encoding as SigV4 wants it: unreserved characters (A-Z a-z 0-9
 // - . _ ~) pass, everything else becomes %XX in uppercase hex. When
