@@ -686,6 +686,21 @@ asio::awaitable<void> SendError(http::ResponseWriter& out, const JsonError& erro
                     error.code);
 }
 
+// A service's error, logged when it is an internal failure.
+asio::awaitable<void> SendServiceError(http::ResponseWriter& out, const Status& status,
+                                       const JsonService& service, const http::Request& request,
+                                       JsonWire wire, std::string_view json_version,
+                                       const std::string& request_id) {
+  JsonError error = ServiceError(status, service);
+  if (error.code == "InternalFailure") {
+    TARN_LOG(Error, "json request failed")
+        .Kv("target", request.headers.GetOr("X-Amz-Target", ""))
+        .Kv("request_id", request_id)
+        .Kv("error", status.ToString());
+  }
+  co_await SendError(out, error, wire, json_version, request_id);
+}
+
 bool IsStreaming(PayloadMode mode) {
   return mode == PayloadMode::kStreamingSigned || mode == PayloadMode::kStreamingSignedTrailer ||
          mode == PayloadMode::kStreamingUnsignedTrailer;
@@ -797,6 +812,19 @@ Result<Json> DecodeJsonBody(std::string_view body, JsonWire wire) {
   } catch (const std::exception& e) {
     return SerializationError(std::string("The request body could not be decoded: ") + e.what());
   }
+}
+
+Result<Json> DecodeJsonObject(std::string_view body, JsonWire wire) {
+  Result<Json> doc = DecodeJsonBody(body, wire);
+  if (doc.ok() && !doc->is_object()) {
+    return SerializationError("The request body must be a JSON object.");
+  }
+  return doc;
+}
+
+asio::awaitable<Result<std::string>> JsonService::InvokeRaw(const JsonRequest& request,
+                                                            std::string) {
+  co_return Internal("operation " + request.operation + " takes no raw body");
 }
 
 std::string EncodeJsonBody(const Json& document, JsonWire wire) {
@@ -913,11 +941,12 @@ asio::awaitable<void> JsonProtocolHandler::Handle(http::Request& request, http::
 
   // Finishing the signature hashes the whole body and decoding walks it:
   // for a large body both go to the pool.
+  const bool raw = known && w == JsonWire::kJson && service->TakesRawBody(operation);
   Status verified;
   Result<Json> input = Internal("not decoded");
   auto prepare = [&] {
     verified = VerifyWithBody(auth, *payload);
-    if (verified.ok() && known) input = DecodeJsonBody(*payload, w);
+    if (verified.ok() && known && !raw) input = DecodeJsonObject(*payload, w);
   };
   if (pool_ && payload->size() > kInlineBytes) {
     co_await pool_->Run(prepare);
@@ -926,15 +955,14 @@ asio::awaitable<void> JsonProtocolHandler::Handle(http::Request& request, http::
   }
   if (verified.ok() && !known) {
     input = UnknownOperation(request.headers.GetOr("X-Amz-Target", ""));
-  } else if (verified.ok() && input.ok() && !input->is_object()) {
-    input = SerializationError("The request body must be a JSON object.");
+  } else if (verified.ok() && raw) {
+    input = Json();
   }
   if (!verified.ok() || !input.ok()) {
     JsonError error = RequestError(verified.ok() ? input.status() : verified);
     co_await SendError(out, error, w, version, request_id);
     co_return;
   }
-  payload = std::string();  // the document holds what the service needs
 
   JsonRequest call;
   call.operation = std::move(operation);
@@ -942,16 +970,19 @@ asio::awaitable<void> JsonProtocolHandler::Handle(http::Request& request, http::
   call.wire = w;
   call.auth = &auth;
   call.request_id = request_id;
+  if (raw) {
+    Result<std::string> reply = co_await service->InvokeRaw(call, std::move(*payload));
+    if (!reply.ok()) {
+      co_await SendServiceError(out, reply.status(), *service, request, w, version, request_id);
+      co_return;
+    }
+    co_await SendBody(out, 200, std::move(*reply), w, version, request_id, "");
+    co_return;
+  }
+  payload = std::string();  // the document holds what the service needs
   Result<Json> result = co_await service->Invoke(call);
   if (!result.ok()) {
-    JsonError error = ServiceError(result.status(), *service);
-    if (error.code == "InternalFailure") {
-      TARN_LOG(Error, "json request failed")
-          .Kv("target", request.headers.GetOr("X-Amz-Target", ""))
-          .Kv("request_id", request_id)
-          .Kv("error", result.status().ToString());
-    }
-    co_await SendError(out, error, w, version, request_id);
+    co_await SendServiceError(out, result.status(), *service, request, w, version, request_id);
     co_return;
   }
 

@@ -97,6 +97,16 @@ class JsonService {
   virtual int ErrorStatus(std::string_view aws_code) const { return 400; }
   // Runs one operation. Called on an I/O thread: offload blocking work.
   virtual boost::asio::awaitable<Result<Json>> Invoke(const JsonRequest& request) = 0;
+
+  // A hot operation may decode its own JSON body instead of receiving a
+  // document (building one can cost more than the operation itself). For
+  // an operation this names, on the JSON wire, the handler calls InvokeRaw
+  // with the body once its signature is verified; request.input is null
+  // and the result is the encoded response body. Decoding it is the
+  // service's job, errors included (DecodeJsonObject gives the handler's).
+  virtual bool TakesRawBody(std::string_view operation) const { return false; }
+  virtual boost::asio::awaitable<Result<std::string>> InvokeRaw(const JsonRequest& request,
+                                                                std::string body);
 };
 
 // Blob and timestamp members, independent of the wire format.
@@ -113,6 +123,9 @@ Result<std::optional<UnixMillis>> GetTimestamp(const Json& object, std::string_v
 // InvalidArgument with aws_code SerializationException. Any value is
 // returned (the handler insists on an object).
 Result<Json> DecodeJsonBody(std::string_view body, JsonWire wire);
+// DecodeJsonBody, insisting on an object (SerializationException
+// otherwise): what the handler does before Invoke.
+Result<Json> DecodeJsonObject(std::string_view body, JsonWire wire);
 // Encode: blobs become base64 strings (JSON) or byte strings (CBOR),
 // timestamps epoch seconds (JSON) or tag 1 + epoch millis (CBOR); invalid
 // UTF-8 in strings is replaced by U+FFFD. Never fails.

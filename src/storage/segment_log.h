@@ -59,7 +59,8 @@ struct AppendRecord {
 };
 
 // Largest fields Append accepts (InvalidArgument beyond them).
-inline constexpr size_t kMaxPartitionKeyBytes = 256;
+// Kinesis allows 256 characters of partition key: up to 1,024 bytes of UTF-8.
+inline constexpr size_t kMaxPartitionKeyBytes = 1024;
 inline constexpr size_t kMaxExplicitHashKeyBytes = 255;
 inline constexpr size_t kMaxRecordDataBytes = 1u << 20;
 // Largest encoded size of one Append (frames of all its records; Kinesis's

@@ -371,8 +371,21 @@ def test_record_limits(kinesis, stream):
         kinesis.put_records(StreamName=stream, Records=[{"Data": b"x", "PartitionKey": "k" * 257}])
     assert error_code(e) == "ValidationException"
     assert "records.1.member.partitionKey" in e.value.response["Error"]["Message"]
-    # 256 characters is fine.
+    # 256 characters is fine, in any script: 1,024 bytes of UTF-8 here.
     kinesis.put_record(StreamName=stream, Data=b"x", PartitionKey="k" * 256)
+    emoji = "\U0001F600" * 256
+    r = kinesis.put_records(StreamName=stream, Records=[{"Data": b"wide", "PartitionKey": emoji}])
+    assert r["FailedRecordCount"] == 0
+    shard = r["Records"][0]["ShardId"]
+    it = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard,
+                                    ShardIteratorType="AT_SEQUENCE_NUMBER",
+                                    StartingSequenceNumber=r["Records"][0]["SequenceNumber"])
+    got = kinesis.get_records(ShardIterator=it["ShardIterator"], Limit=1)["Records"][0]
+    assert got["PartitionKey"] == emoji and got["Data"] == b"wide"
+    # The hash key is the MD5 of the key's UTF-8 bytes.
+    ranges = {s["ShardId"]: s["HashKeyRange"] for s in all_shards(kinesis, stream)}
+    h = int(hashlib.md5(emoji.encode()).hexdigest(), 16)
+    assert int(ranges[shard]["StartingHashKey"]) <= h <= int(ranges[shard]["EndingHashKey"])
 
 
 def test_validation_errors_name_the_member(ks, stream):

@@ -23,6 +23,7 @@
 #include "aws/json_protocol.h"
 #include "common/worker_pool.h"
 #include "services/kinesis/kinesis_service.h"
+#include "services/kinesis/put_records.h"
 
 namespace tarn::kinesis {
 
@@ -38,6 +39,10 @@ class KinesisApi : public aws::JsonService {
   size_t max_request_bytes() const override { return 8u << 20; }
   int ErrorStatus(std::string_view aws_code) const override;
   boost::asio::awaitable<Result<aws::Json>> Invoke(const aws::JsonRequest& request) override;
+  // PutRecords on the JSON wire decodes its own body (put_records.h).
+  bool TakesRawBody(std::string_view operation) const override;
+  boost::asio::awaitable<Result<std::string>> InvokeRaw(const aws::JsonRequest& request,
+                                                        std::string body) override;
 
  private:
   using Json = aws::Json;
@@ -46,6 +51,12 @@ class KinesisApi : public aws::JsonService {
   boost::asio::awaitable<Result<Json>> PutRecords(const Json& in);
   boost::asio::awaitable<Result<Json>> GetRecords(const Json& in);
   boost::asio::awaitable<Result<Json>> GetShardIterator(const Json& in);
+
+  struct PutResult {
+    std::vector<PutOutcome> outcomes;  // one per record, in request order
+    std::string encryption_type;
+  };
+  boost::asio::awaitable<Result<PutResult>> Put(const PutRecordsRequest& request);
 
   KinesisService* service_;
   WorkerPool* pool_;
