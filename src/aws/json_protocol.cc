@@ -526,25 +526,31 @@ class CborReader {
           case 21: out = true; return Status::OK();
           case 22:
           case 23: out = nullptr; return Status::OK();  // null, undefined
-          case 25: out = HalfToDouble(static_cast<uint16_t>(arg)); return Status::OK();
+          case 25: return Float(HalfToDouble(static_cast<uint16_t>(arg)), out);
           case 26: {
             float f;
             auto bits = static_cast<uint32_t>(arg);
             std::memcpy(&f, &bits, sizeof f);
-            out = static_cast<double>(f);
-            return Status::OK();
+            return Float(static_cast<double>(f), out);
           }
           case 27: {
             double d;
             std::memcpy(&d, &arg, sizeof d);
-            out = d;
-            return Status::OK();
+            return Float(d, out);
           }
           case kIndefinite: return Malformed("unexpected break");
           default: return Malformed("unsupported simple value");
         }
     }
     return Malformed("unknown major type");
+  }
+
+  // NaN and the infinities are refused: JSON cannot carry them, so a
+  // service would see a number over one wire that the other cannot send.
+  static Status Float(double v, Json& out) {
+    if (!std::isfinite(v)) return Malformed("NaN and infinity are not accepted as numbers");
+    out = v;
+    return Status::OK();
   }
 
   const char* p_;

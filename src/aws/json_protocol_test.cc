@@ -224,6 +224,9 @@ TEST(CborBody, MalformedInputIsSerializationException) {
       Bytes({0xa0, 0x00}),                                // trailing bytes
       Bytes({0xf0}),                                      // unassigned simple value
       Bytes({0xc1, 0xfb, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0}),  // tag 1 over infinity
+      Bytes({0xf9, 0x7e, 0x00}),                          // half-float NaN (JSON has none)
+      Bytes({0xfa, 0xff, 0x80, 0, 0}),                    // single -infinity
+      Bytes({0xa1, 0x61, 'n', 0xfb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0}),  // double NaN in a map
       std::string(1000, '\x81') + Bytes({0x00}),          // nested too deeply
   };
   for (const std::string& c : cases) {
