@@ -8,11 +8,13 @@ some.
 """
 
 from .base import CheckFailed, Workload
+from .kinesis import KinesisWorkload
 from .s3 import S3Workload
 
 # name -> factory(seed, args) -> Workload
 WORKLOADS = {
     "s3": lambda seed, args: S3Workload(seed, workers=args.threads),
+    "kinesis": lambda seed, args: KinesisWorkload(seed, producers=max(1, args.threads // 2)),
 }
 
 __all__ = ["WORKLOADS", "CheckFailed", "Workload"]
