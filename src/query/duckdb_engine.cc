@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "duckdb.hpp"
+#include "query/lake_filesystem.h"
 #include "query/query_engine.h"
 #include "query/query_module.h"
 
@@ -146,6 +147,24 @@ Result<std::unique_ptr<QueryEngine>> OpenEngine(const TarnQueryConfig& config) {
   }
   try {
     auto db = std::make_unique<duckdb::DuckDB>(nullptr, &db_config);
+    if (config.lake != nullptr) {
+      db->instance->GetFileSystem().RegisterSubSystem(NewLakeFileSystem(config.lake));
+    }
+    if (!config.local_files) {
+      // SQL reaches the lake and nothing else on this machine: no local
+      // files, no ATTACH, no extensions. The engine's own spill files are
+      // not SQL's, so they still work. (DuckDB takes these only once the
+      // database runs.) The settings are then locked: SQL cannot SET its
+      // way out.
+      duckdb::Connection connection(*db);
+      auto locked = connection.Query(
+          "SET allowed_directories = ['s3://', 's3a://', 's3n://'];"
+          "SET enable_external_access = false;"
+          "SET lock_configuration = true;");
+      for (duckdb::QueryResult* r = locked.get(); r != nullptr; r = r->next.get()) {
+        if (r->HasError()) return StatusFromErrorData(r->GetErrorObject());
+      }
+    }
     return std::unique_ptr<QueryEngine>(std::make_unique<DuckDbEngine>(std::move(db)));
   } catch (const std::exception& e) {
     return StatusFromException(e).WithContext("opening DuckDB");

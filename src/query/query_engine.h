@@ -9,12 +9,46 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "common/status.h"
 
 namespace tarn::query {
+
+// The lake: tarn's S3 objects as the engine reads them, at s3://bucket/key
+// (s3a:// and s3n:// too, as Spark writes table locations). The server
+// implements it over its S3 service (services/s3/s3_lake.h); tests over
+// memory. Thread-safe: queries read from several threads at once.
+class LakeObject {
+ public:
+  virtual ~LakeObject() = default;
+  virtual uint64_t size() const = 0;
+  virtual int64_t last_modified_ms() const = 0;
+  // Reads up to n bytes at offset into buf: fewer only at the object's end.
+  // A LakeObject is read by one thread at a time.
+  virtual Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) = 0;
+};
+
+class Lake {
+ public:
+  struct Entry {
+    std::string key;
+    uint64_t size = 0;
+    int64_t last_modified_ms = 0;
+  };
+  virtual ~Lake() = default;
+  // Every object of `bucket` whose key starts with `prefix`, in key order,
+  // until visit returns false. NotFound when there is no such bucket.
+  virtual Status List(std::string_view bucket, std::string_view prefix,
+                      const std::function<bool(const Entry&)>& visit) = 0;
+  // One object, as it is now (later writes to the key do not change what
+  // the returned object reads). NotFound when absent.
+  virtual Result<std::unique_ptr<LakeObject>> Open(std::string_view bucket,
+                                                   std::string_view key) = 0;
+};
 
 struct QueryConfig {
   // Worker threads for query execution; 0 lets DuckDB use one per core.
@@ -25,6 +59,13 @@ struct QueryConfig {
   // Where queries spill when they exceed memory_limit (e.g.
   // <data>/tmp/duckdb); empty disables spilling.
   std::string temp_dir;
+  // What s3:// paths read; none: s3:// paths are an error. Must outlive the
+  // engine.
+  Lake* lake = nullptr;
+  // Whether SQL may touch the server's own files (read_csv('/etc/passwd'),
+  // COPY ... TO '/tmp/x'). Off in the server: SQL reaches the lake and
+  // nothing else. Tests turn it on to make fixtures.
+  bool local_files = false;
 
   bool operator==(const QueryConfig&) const = default;
 };

@@ -88,7 +88,8 @@ Result<const Module*> LoadModule() {
 }
 
 Result<std::unique_ptr<QueryEngine>> CreateWith(const Module& module, const QueryConfig& config) {
-  TarnQueryConfig c{config.threads, config.memory_limit.c_str(), config.temp_dir.c_str()};
+  TarnQueryConfig c{config.threads, config.memory_limit.c_str(), config.temp_dir.c_str(),
+                    config.lake, config.local_files};
   TarnQueryError error{static_cast<int>(Code::kInternal), {}};
   QueryEngine* engine = module.engine_create(&c, &error);
   if (engine == nullptr) {

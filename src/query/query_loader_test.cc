@@ -171,6 +171,24 @@ TEST(QueryEngine, ConfigIsApplied) {
   std::filesystem::remove_all(temp);
 }
 
+// With local files closed to SQL, a query larger than memory still spills
+// to the temporary directory.
+TEST(QueryEngine, SpillsWithLocalFilesClosed) {
+  std::string temp = ::testing::TempDir() + "tarn_query_spill2_" + std::to_string(::getpid());
+  QueryConfig config;
+  config.threads = 1;
+  config.memory_limit = "32MiB";
+  config.temp_dir = temp;
+  auto engine = CreateQueryEngine(config);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  Result<std::string> rows = (*engine)->ExecuteToText(
+      "SELECT count(*), sum(x) FROM (SELECT range AS x, md5(range::VARCHAR) AS pad FROM "
+      "range(2000000) ORDER BY pad)");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(*rows, "2000000\t1999999000000");
+  std::filesystem::remove_all(temp);
+}
+
 TEST(QueryEngine, BadConfigIsInvalidArgument) {
   QueryConfig config;
   config.memory_limit = "plenty";
@@ -185,7 +203,9 @@ TEST(QueryEngine, ParquetIsBuiltIn) {
   std::string dir = ::testing::TempDir() + "tarn_query_parquet_" + std::to_string(::getpid());
   std::filesystem::create_directories(dir);
   std::string file = dir + "/t.parquet";
-  auto engine = CreateQueryEngine(QueryConfig{});
+  QueryConfig config;
+  config.local_files = true;
+  auto engine = CreateQueryEngine(config);
   ASSERT_TRUE(engine.ok()) << engine.status().ToString();
   Result<std::string> written = (*engine)->ExecuteToText(
       "COPY (SELECT range AS id, 'row' || range AS name FROM range(10)) TO '" + file +

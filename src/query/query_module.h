@@ -20,6 +20,8 @@ struct TarnQueryConfig {
   uint32_t threads;          // 0: one per core
   const char* memory_limit;  // NUL-terminated; "" = DuckDB's default
   const char* temp_dir;      // NUL-terminated; "" = no spilling
+  tarn::query::Lake* lake;   // s3:// paths; nullptr = none
+  bool local_files;          // SQL may read and write local files
 };
 
 // The build's ABI id (TARN_QUERY_ABI_ID): a hash of the headers that define

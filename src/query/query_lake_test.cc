@@ -1,0 +1,210 @@
+// The lake filesystem through the loaded module: DuckDB's file functions
+// over s3:// paths served from a Lake held in memory.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "query/query_loader.h"
+
+namespace tarn::query {
+namespace {
+
+class MemoryObject : public LakeObject {
+ public:
+  MemoryObject(std::string bytes, bool fail) : bytes_(std::move(bytes)), fail_(fail) {}
+  uint64_t size() const override { return bytes_.size(); }
+  int64_t last_modified_ms() const override { return 1700000000000; }
+  Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) override {
+    if (fail_) return IOError("disk read failed (injected)");
+    if (offset >= bytes_.size()) return size_t{0};
+    n = std::min<size_t>(n, bytes_.size() - offset);
+    bytes_.copy(buf, n, offset);
+    ++reads;
+    return n;
+  }
+  int reads = 0;
+
+ private:
+  std::string bytes_;
+  bool fail_;
+};
+
+class MemoryLake : public Lake {
+ public:
+  void Put(const std::string& bucket, const std::string& key, std::string bytes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    buckets_[bucket][key] = std::move(bytes);
+  }
+  void FailReads(const std::string& key) { failing_ = key; }
+
+  Status List(std::string_view bucket, std::string_view prefix,
+              const std::function<bool(const Entry&)>& visit) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto b = buckets_.find(std::string(bucket));
+    if (b == buckets_.end()) return NotFound("no such bucket");
+    ++lists;
+    for (auto it = b->second.lower_bound(std::string(prefix)); it != b->second.end(); ++it) {
+      if (it->first.compare(0, prefix.size(), prefix) != 0) break;
+      if (!visit(Entry{it->first, it->second.size(), 1700000000000})) break;
+    }
+    return Status::OK();
+  }
+
+  Result<std::unique_ptr<LakeObject>> Open(std::string_view bucket, std::string_view key) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto b = buckets_.find(std::string(bucket));
+    if (b == buckets_.end()) return NotFound("no such bucket");
+    auto o = b->second.find(std::string(key));
+    if (o == b->second.end()) return NotFound("no such key");
+    opened.insert(std::string(key));
+    return std::unique_ptr<LakeObject>(
+        std::make_unique<MemoryObject>(o->second, std::string(key) == failing_));
+  }
+
+  int lists = 0;
+  std::multiset<std::string> opened;
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::map<std::string, std::string>> buckets_;
+  std::string failing_;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class QueryLake : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    QueryConfig config;
+    config.threads = 2;
+    config.lake = &lake_;
+    config.local_files = true;  // the fixtures write Parquet locally
+    Result<std::unique_ptr<QueryEngine>> engine = CreateQueryEngine(config);
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    engine_ = std::move(*engine);
+    dir_ = std::filesystem::temp_directory_path() / ("tarn-lake-test-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // A Parquet file DuckDB writes locally, put into the lake at bucket/key.
+  void PutParquet(const std::string& key, const std::string& select) {
+    const std::string local = (dir_ / "tmp.parquet").string();
+    Result<std::string> r =
+        engine_->ExecuteToText("COPY (" + select + ") TO '" + local + "' (FORMAT parquet)");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    lake_.Put("lake", key, ReadFile(local));
+  }
+
+  std::string Query(const std::string& sql) {
+    Result<std::string> r = engine_->ExecuteToText(sql);
+    EXPECT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
+    return r.ok() ? *r : "";
+  }
+
+  MemoryLake lake_;
+  std::unique_ptr<QueryEngine> engine_;
+  std::filesystem::path dir_;
+};
+
+TEST_F(QueryLake, ParquetWithHivePartitionsAndPruning) {
+  PutParquet("events/year=2024/month=01/part-0.parquet",
+             "SELECT i AS id, i * 2 AS v FROM range(100) t(i)");
+  PutParquet("events/year=2024/month=02/part-0.parquet",
+             "SELECT i AS id, i * 3 AS v FROM range(10) t(i)");
+  PutParquet("events/year=2025/month=01/part-0.parquet",
+             "SELECT i AS id, 1 AS v FROM range(7) t(i)");
+  lake_.Put("lake", "events/_SUCCESS", "");
+  EXPECT_EQ(Query("SELECT count(*), sum(v) FROM read_parquet('s3://lake/events/**/*.parquet', "
+                  "hive_partitioning = true)"),
+            "117\t10042");
+  EXPECT_EQ(Query("SELECT year, month, count(*) FROM read_parquet("
+                  "'s3://lake/events/*/*/*.parquet', hive_partitioning = true) "
+                  "GROUP BY ALL ORDER BY ALL"),
+            "2024\t01\t100\n2024\t02\t10\n2025\t01\t7");
+  // Partition pruning: files of other years are not read (the first file
+  // is opened once, for the schema).
+  lake_.opened.clear();
+  EXPECT_EQ(Query("SELECT sum(v) FROM read_parquet('s3a://lake/events/**/*.parquet', "
+                  "hive_partitioning = true) WHERE year = 2025"),
+            "7");
+  EXPECT_GE(lake_.opened.count("events/year=2025/month=01/part-0.parquet"), 1u);
+  EXPECT_EQ(lake_.opened.count("events/year=2024/month=02/part-0.parquet"), 0u);
+}
+
+TEST_F(QueryLake, CsvAndJsonLines) {
+  lake_.Put("lake", "csv/a.csv", "name,n\nann,1\nbob,2\n");
+  lake_.Put("lake", "csv/b.csv", "name,n\ncid,3\n");
+  lake_.Put("lake", "json/x.json", "{\"a\": 1, \"b\": \"x\"}\n{\"a\": 2, \"b\": \"y\"}\n");
+  EXPECT_EQ(Query("SELECT name, n FROM read_csv('s3://lake/csv/*.csv') ORDER BY n"),
+            "ann\t1\nbob\t2\ncid\t3");
+  EXPECT_EQ(Query("SELECT sum(a), string_agg(b, '') FROM read_json_auto('s3://lake/json/x.json')"),
+            "3\txy");
+}
+
+TEST_F(QueryLake, MissingFilesAndWritesAreErrors) {
+  lake_.Put("lake", "x/a.csv", "a\n1\n");
+  Result<std::string> r = engine_->ExecuteToText("SELECT * FROM read_csv('s3://lake/none/*.csv')");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("No files found"), std::string::npos) << r.status().ToString();
+  r = engine_->ExecuteToText("SELECT * FROM read_csv('s3://nobucket/x/a.csv')");
+  ASSERT_FALSE(r.ok());
+  r = engine_->ExecuteToText("COPY (SELECT 1) TO 's3://lake/out.parquet' (FORMAT parquet)");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("not supported by tarn yet"), std::string::npos)
+      << r.status().ToString();
+}
+
+TEST_F(QueryLake, ReadErrorsReachTheQuery) {
+  lake_.Put("lake", "bad/a.csv", "a\n1\n");
+  lake_.FailReads("bad/a.csv");
+  Result<std::string> r = engine_->ExecuteToText("SELECT * FROM read_csv('s3://lake/bad/a.csv')");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("injected"), std::string::npos) << r.status().ToString();
+  // The engine goes on serving.
+  EXPECT_EQ(Query("SELECT 1"), "1");
+}
+
+TEST_F(QueryLake, GlobListsOnlyUnderTheLiteralPrefix) {
+  for (int i = 0; i < 50; ++i) lake_.Put("lake", "other/" + std::to_string(i) + ".csv", "a\n1\n");
+  lake_.Put("lake", "logs/2024/a.csv", "a\n5\n");
+  lake_.Put("lake", "logs/2024/b.txt", "a\n6\n");
+  EXPECT_EQ(Query("SELECT sum(a) FROM read_csv('s3://lake/logs/*/*.csv')"), "5");
+  EXPECT_EQ(Query("SELECT count(*) FROM glob('s3://lake/logs/**')"), "2");
+}
+
+TEST(QueryLakeLockdown, SqlReachesTheLakeAndNothingElse) {
+  MemoryLake lake;
+  lake.Put("lake", "a.csv", "x\n7\n");
+  QueryConfig config;
+  config.lake = &lake;
+  Result<std::unique_ptr<QueryEngine>> engine = CreateQueryEngine(config);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  Result<std::string> r = (*engine)->ExecuteToText("SELECT x FROM read_csv('s3://lake/a.csv')");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, "7");
+  EXPECT_FALSE((*engine)->ExecuteToText("SELECT * FROM read_csv('/etc/hostname')").ok());
+  EXPECT_FALSE((*engine)->ExecuteToText("COPY (SELECT 1) TO '/tmp/tarn-lockdown.csv'").ok());
+  EXPECT_FALSE((*engine)->ExecuteToText("SET enable_external_access = true").ok());
+  EXPECT_FALSE((*engine)->ExecuteToText("ATTACH '/tmp/tarn-lockdown.db'").ok());
+  Result<std::string> listed = (*engine)->ExecuteToText("SELECT count(*) FROM glob('/etc/*')");
+  EXPECT_TRUE(!listed.ok() || *listed == "0") << *listed;
+}
+
+}  // namespace
+}  // namespace tarn::query
