@@ -20,6 +20,8 @@
 #include "services/s3/s3_service.h"
 #include "services/kinesis/kinesis_api.h"
 #include "services/kinesis/kinesis_service.h"
+#include "services/glue/glue_api.h"
+#include "services/glue/glue_service.h"
 #include "storage/blob_store.h"
 #include "storage/env.h"
 #include "storage/meta_store.h"
@@ -41,6 +43,8 @@ struct App::Impl {
   std::unique_ptr<s3::S3Api> s3_api;
   std::unique_ptr<kinesis::KinesisService> kinesis;
   std::unique_ptr<kinesis::KinesisApi> kinesis_api;
+  std::unique_ptr<glue::GlueService> glue;
+  std::unique_ptr<glue::GlueApi> glue_api;
   std::unique_ptr<Router> router;
   std::unique_ptr<http::Server> http;
 
@@ -118,6 +122,14 @@ Result<std::unique_ptr<App>> App::Start(const ServeOptions& options, storage::En
   TARN_RETURN_IF_ERROR(impl->kinesis->Start().WithContext("starting Kinesis"));
   impl->kinesis_api = std::make_unique<kinesis::KinesisApi>(impl->kinesis.get(), impl->pool.get());
   impl->router->json()->Register(impl->kinesis_api.get());
+
+  // Glue Data Catalog: databases, tables, partitions in meta.db.
+  glue::ServiceOptions glue_options;
+  glue_options.region = options.region;
+  impl->glue = std::make_unique<glue::GlueService>(impl->meta.get(), glue_options);
+  TARN_RETURN_IF_ERROR(impl->glue->Start().WithContext("starting Glue"));
+  impl->glue_api = std::make_unique<glue::GlueApi>(impl->glue.get(), impl->pool.get());
+  impl->router->json()->Register(impl->glue_api.get());
 
   http::Server::Options http_options;
   http_options.host = options.host;
