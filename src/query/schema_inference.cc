@@ -200,7 +200,7 @@ std::string SqlQuote(std::string_view text) {
 }
 
 Result<InferredSchema> InferSchema(QueryEngine& engine, Lake& lake, std::string_view bucket,
-                                   std::string_view key) {
+                                   std::string_view key, const CsvOverrides& csv) {
   InferredSchema schema;
   {
     TARN_ASSIGN_OR_RETURN(std::unique_ptr<LakeObject> object, lake.Open(bucket, key));
@@ -221,11 +221,11 @@ Result<InferredSchema> InferSchema(QueryEngine& engine, Lake& lake, std::string_
   std::string reader;
   switch (schema.format) {
     case DataFormat::kParquet:
-      reader = "read_parquet(" + path + ")";
+      reader = "read_parquet(" + path + ", hive_partitioning = false)";
       break;
     case DataFormat::kJson:
       // (read_json names "none" "uncompressed")
-      reader = "read_json(" + path + ", compression = " +
+      reader = "read_json(" + path + ", hive_partitioning = false, compression = " +
                (schema.gzip ? "'gzip'" : "'uncompressed'") + ")";
       break;
     case DataFormat::kCsv: {
@@ -238,9 +238,9 @@ Result<InferredSchema> InferSchema(QueryEngine& engine, Lake& lake, std::string_
         return Internal("sniff_csv answered " + sniffed);
       }
       const std::string d = s["d"].get<std::string>();
-      schema.delimiter = d.empty() ? ',' : d[0];
-      schema.header = s["h"].get<bool>();
-      reader = "read_csv(" + path + ", compression = " + compression +
+      schema.delimiter = csv.delimiter.value_or(d.empty() ? ',' : d[0]);
+      schema.header = csv.header.value_or(s["h"].get<bool>());
+      reader = "read_csv(" + path + ", hive_partitioning = false, compression = " + compression +
                ", delim = " + SqlQuote(std::string(1, schema.delimiter)) +
                ", header = " + (schema.header ? "true" : "false") + ")";
       break;
@@ -250,6 +250,8 @@ Result<InferredSchema> InferSchema(QueryEngine& engine, Lake& lake, std::string_
                                  " is not CSV, JSON or Parquet",
                              "UNKNOWN");
   }
+  // hive_partitioning off: the folders' key=value pairs are the crawler's
+  // to read as partitions, not columns of the file.
   TARN_ASSIGN_OR_RETURN(
       std::string described,
       engine.ExecuteToText("SELECT to_json(list({n: column_name, t: column_type})) FROM "
@@ -269,6 +271,11 @@ Result<InferredSchema> InferSchema(QueryEngine& engine, Lake& lake, std::string_
       name = "col" + std::to_string(std::stoul(name.substr(6)));
     }
     schema.columns.push_back(InferredColumn{std::move(name), HiveType(c["t"].get<std::string>())});
+  }
+  if (schema.format == DataFormat::kCsv && !schema.header) {
+    for (size_t i = 0; i < csv.names.size() && i < schema.columns.size(); ++i) {
+      schema.columns[i].name = csv.names[i];
+    }
   }
   return schema;
 }

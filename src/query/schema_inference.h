@@ -13,6 +13,7 @@
 // engine through SQL text.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,12 +50,21 @@ struct InferredSchema {
   std::vector<InferredColumn> columns;
 };
 
+// What a custom CSV classifier decides instead of the sniffer.
+struct CsvOverrides {
+  std::optional<char> delimiter;
+  std::optional<bool> header;
+  // Column names for a file without a header (in order); the rest keep
+  // col<N>.
+  std::vector<std::string> names;
+};
+
 // Infers the schema of s3://bucket/key. The engine must read s3:// through
 // `lake`, which is also used for the object's first bytes. An object that is
 // none of the formats is InvalidArgument ("UNKNOWN"); a file the engine
 // cannot read (a truncated Parquet file, say) is its error.
 Result<InferredSchema> InferSchema(QueryEngine& engine, Lake& lake, std::string_view bucket,
-                                   std::string_view key);
+                                   std::string_view key, const CsvOverrides& csv = {});
 
 // DuckDB's type names as Hive's: BIGINT -> bigint, VARCHAR -> string,
 // DECIMAL(10,2) -> decimal(10,2), INTEGER[] -> array<int>,

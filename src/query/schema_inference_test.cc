@@ -129,6 +129,18 @@ TEST_F(InferSchemaTest, CsvWithAndWithoutHeaderAndOtherDelimiters) {
   EXPECT_EQ(Columns(*s), "a:string b:bigint");
 }
 
+TEST_F(InferSchemaTest, CustomCsvClassifierOverridesTheSniffer) {
+  lake_.Put("b", "c.csv", "1;x\n2;y\n3;z\n");
+  CsvOverrides o;
+  o.delimiter = ';';
+  o.header = false;
+  o.names = {"id"};
+  Result<InferredSchema> s = InferSchema(*engine_, lake_, "b", "c.csv", o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->delimiter, ';');
+  EXPECT_EQ(Columns(*s), "id:bigint col1:string");
+}
+
 TEST_F(InferSchemaTest, JsonLinesNestedAndGzip) {
   std::string lines =
       "{\"id\": 1, \"user\": {\"name\": \"a\", \"tags\": [\"x\"]}, \"score\": 1.5}\n"

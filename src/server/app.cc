@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <mutex>
 
 #include "common/encoding.h"
 #include "common/hash.h"
@@ -20,8 +21,11 @@
 #include "services/s3/s3_service.h"
 #include "services/kinesis/kinesis_api.h"
 #include "services/kinesis/kinesis_service.h"
+#include "query/query_loader.h"
+#include "services/glue/crawler_service.h"
 #include "services/glue/glue_api.h"
 #include "services/glue/glue_service.h"
+#include "services/s3/s3_lake.h"
 #include "storage/blob_store.h"
 #include "storage/env.h"
 #include "storage/meta_store.h"
@@ -41,9 +45,16 @@ struct App::Impl {
   std::unique_ptr<WorkerPool> pool;
   std::unique_ptr<s3::S3Service> s3;
   std::unique_ptr<s3::S3Api> s3_api;
+  // S3 as the query engine's lake (s3:// paths in SQL and crawls).
+  std::unique_ptr<s3::S3Lake> lake;
+  // The crawls' query engine, opened by the first crawl (a server that
+  // never crawls never maps DuckDB) and closed after the crawlers.
+  std::mutex crawl_engine_mu;
+  std::unique_ptr<query::QueryEngine> crawl_engine;  // GUARDED_BY(crawl_engine_mu)
   std::unique_ptr<kinesis::KinesisService> kinesis;
   std::unique_ptr<kinesis::KinesisApi> kinesis_api;
   std::unique_ptr<glue::GlueService> glue;
+  std::unique_ptr<glue::CrawlerService> crawlers;
   std::unique_ptr<glue::GlueApi> glue_api;
   std::unique_ptr<Router> router;
   std::unique_ptr<http::Server> http;
@@ -51,6 +62,9 @@ struct App::Impl {
   ~Impl() {
     if (http) http->Shutdown(std::chrono::milliseconds(0));
     if (pool) pool->Join();
+    // Crawl threads use the catalog, the engine and the lake: they end
+    // before any of those goes.
+    if (crawlers) crawlers->Shutdown();
     http.reset();
     if (lock_fd >= 0) ::close(lock_fd);
   }
@@ -69,6 +83,34 @@ Result<int> LockDataDir(const std::string& dir) {
     return FailedPrecondition("another tarn server is using the data directory " + dir);
   }
   return fd;
+}
+
+// The crawls' engine: small, so that a crawl cannot starve requests or
+// the machine (two threads, 1 GiB, spilling to <data>/tmp/duckdb).
+Result<query::QueryEngine*> CrawlEngine(App::Impl* impl, storage::Env* env) {
+  std::lock_guard<std::mutex> lock(impl->crawl_engine_mu);
+  if (impl->crawl_engine) return impl->crawl_engine.get();
+  query::QueryConfig config;
+  config.threads = 2;
+  config.memory_limit = "1GiB";
+  config.temp_dir = impl->options.data_dir + "/tmp/duckdb";
+  config.lake = impl->lake.get();
+  TARN_RETURN_IF_ERROR(env->CreateDirs(config.temp_dir));
+  TARN_ASSIGN_OR_RETURN(impl->crawl_engine, query::CreateQueryEngine(config));
+  return impl->crawl_engine.get();
+}
+
+glue::CrawlFunction MakeCrawlFunction(App::Impl* impl, storage::Env* env) {
+  return [impl, env](const glue::CrawlSpec& spec,
+                     const std::atomic<bool>& stop) -> Result<glue::CrawlResult> {
+    TARN_ASSIGN_OR_RETURN(query::QueryEngine * engine, CrawlEngine(impl, env));
+    glue::CrawlContext context;
+    context.glue = impl->glue.get();
+    context.engine = engine;
+    context.lake = impl->lake.get();
+    context.stop = &stop;
+    return glue::RunCrawl(spec, context);
+  };
 }
 
 }  // namespace
@@ -128,7 +170,17 @@ Result<std::unique_ptr<App>> App::Start(const ServeOptions& options, storage::En
   glue_options.region = options.region;
   impl->glue = std::make_unique<glue::GlueService>(impl->meta.get(), glue_options);
   TARN_RETURN_IF_ERROR(impl->glue->Start().WithContext("starting Glue"));
-  impl->glue_api = std::make_unique<glue::GlueApi>(impl->glue.get(), impl->pool.get());
+
+  // Glue crawlers: each crawl on a thread of its own, reading the lake
+  // through a query engine loaded by the first crawl.
+  impl->lake = std::make_unique<s3::S3Lake>(impl->s3.get());
+  glue::CrawlerOptions crawler_options;
+  crawler_options.region = options.region;
+  crawler_options.crawl = MakeCrawlFunction(impl.get(), env);
+  impl->crawlers = std::make_unique<glue::CrawlerService>(impl->meta.get(), crawler_options);
+  TARN_RETURN_IF_ERROR(impl->crawlers->Start().WithContext("starting Glue crawlers"));
+  impl->glue_api = std::make_unique<glue::GlueApi>(impl->glue.get(), impl->pool.get(),
+                                                   impl->crawlers.get());
   impl->router->json()->Register(impl->glue_api.get());
 
   http::Server::Options http_options;
@@ -160,6 +212,7 @@ const std::string& App::secret_access_key() const { return impl_->credentials.se
 void App::Shutdown(std::chrono::milliseconds grace) {
   impl_->http->Shutdown(grace);
   impl_->pool->Join();
+  impl_->crawlers->Shutdown();
 }
 
 int RunServe(const ServeOptions& options) {

@@ -586,9 +586,9 @@ def test_catalog_id_must_be_this_account(glue, db):
 
 def test_other_glue_operations_are_unknown(glue):
     with pytest.raises(ClientError) as e:
-        glue.get_crawlers()
+        glue.get_jobs()
     assert code_of(e) == "UnknownOperationException"
-    assert "GetCrawlers" in e.value.response["Error"]["Message"]
+    assert "GetJobs" in e.value.response["Error"]["Message"]
 
 
 def test_aws_cli(gs):

@@ -74,7 +74,8 @@ Json Document(Checker& in, std::string_view member, Check check) {
 
 }  // namespace
 
-GlueApi::GlueApi(GlueService* service, WorkerPool* pool) : service_(service), pool_(pool) {
+GlueApi::GlueApi(GlueService* service, WorkerPool* pool, CrawlerService* crawlers)
+    : service_(service), pool_(pool), crawlers_(crawlers) {
   handlers_ = {
       {"CreateDatabase", &GlueApi::CreateDatabase},
       {"GetDatabase", &GlueApi::GetDatabase},
@@ -111,6 +112,7 @@ GlueApi::GlueApi(GlueService* service, WorkerPool* pool) : service_(service), po
       {"UntagResource", &GlueApi::UntagResource},
       {"GetTags", &GlueApi::GetTags},
   };
+  if (crawlers_) AddCrawlerHandlers();
 }
 
 int GlueApi::ErrorStatus(std::string_view aws_code) const {
@@ -540,6 +542,8 @@ Result<Json> GlueApi::TagResource(const Json& j) {
   std::string arn = in.Str("ResourceArn", kArnRule);
   Tags tags = in.StrMap("TagsToAdd", true, 50, kTagKey, kTagValue);
   TARN_RETURN_IF_ERROR(in.Finish());
+  if (crawlers_ && CrawlerService::IsCrawlerArn(arn))
+    return Call([&] { return crawlers_->TagResource(arn, tags); });
   return Call([&] { return service_->TagResource(arn, tags); });
 }
 
@@ -548,6 +552,8 @@ Result<Json> GlueApi::UntagResource(const Json& j) {
   std::string arn = in.Str("ResourceArn", kArnRule);
   std::vector<std::string> keys = in.StrList("TagsToRemove", true, 0, 50, kTagKey);
   TARN_RETURN_IF_ERROR(in.Finish());
+  if (crawlers_ && CrawlerService::IsCrawlerArn(arn))
+    return Call([&] { return crawlers_->UntagResource(arn, keys); });
   return Call([&] { return service_->UntagResource(arn, keys); });
 }
 
@@ -556,7 +562,8 @@ Result<Json> GlueApi::GetTags(const Json& j) {
   std::string arn = in.Str("ResourceArn", kArnRule);
   TARN_RETURN_IF_ERROR(in.Finish());
   return Call([&]() -> Result<Json> {
-    TARN_ASSIGN_OR_RETURN(Tags tags, service_->GetTags(arn));
+    bool crawler = crawlers_ && CrawlerService::IsCrawlerArn(arn);
+    TARN_ASSIGN_OR_RETURN(Tags tags, crawler ? crawlers_->GetTags(arn) : service_->GetTags(arn));
     Json map = Json::object();
     for (const auto& [k, v] : tags) map[k] = v;
     return Json{{"Tags", std::move(map)}};

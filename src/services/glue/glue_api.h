@@ -8,8 +8,9 @@
 // called. All of it runs on the worker pool (one hop per request): the I/O
 // thread never waits on SQLite nor copies large documents.
 //
-// Operations outside the Data Catalog (crawlers, classifiers, jobs, ...)
-// answer UnknownOperationException naming the operation.
+// Crawlers and classifiers (crawler_api.cc) are served when a
+// CrawlerService is given. Other operations (jobs, triggers, ...) answer
+// UnknownOperationException naming the operation.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -19,14 +20,16 @@
 
 #include "aws/json_protocol.h"
 #include "common/worker_pool.h"
+#include "services/glue/crawler_service.h"
 #include "services/glue/glue_service.h"
 
 namespace tarn::glue {
 
 class GlueApi : public aws::JsonService {
  public:
-  // The service and pool must outlive the api.
-  GlueApi(GlueService* service, WorkerPool* pool);
+  // The services and pool must outlive the api. crawlers may be null: the
+  // crawler and classifier operations are then unknown.
+  GlueApi(GlueService* service, WorkerPool* pool, CrawlerService* crawlers = nullptr);
 
   std::string_view target_prefix() const override { return "AWSGlue"; }
   std::string_view json_version() const override { return "1.1"; }
@@ -75,6 +78,24 @@ class GlueApi : public aws::JsonService {
   Result<Json> UntagResource(const Json& in);
   Result<Json> GetTags(const Json& in);
 
+  // Crawlers and classifiers (crawler_api.cc).
+  void AddCrawlerHandlers();
+  Result<Json> CreateCrawler(const Json& in);
+  Result<Json> GetCrawler(const Json& in);
+  Result<Json> GetCrawlers(const Json& in);
+  Result<Json> ListCrawlers(const Json& in);
+  Result<Json> BatchGetCrawlers(const Json& in);
+  Result<Json> UpdateCrawler(const Json& in);
+  Result<Json> DeleteCrawler(const Json& in);
+  Result<Json> StartCrawler(const Json& in);
+  Result<Json> StopCrawler(const Json& in);
+  Result<Json> GetCrawlerMetrics(const Json& in);
+  Result<Json> CreateClassifier(const Json& in);
+  Result<Json> GetClassifier(const Json& in);
+  Result<Json> GetClassifiers(const Json& in);
+  Result<Json> UpdateClassifier(const Json& in);
+  Result<Json> DeleteClassifier(const Json& in);
+
   // One handler per operation; each runs on a pool thread.
   // Column statistics, shared by the table and partition variants.
   Result<Json> UpdateStatistics(const Json& in, bool partition);
@@ -83,6 +104,7 @@ class GlueApi : public aws::JsonService {
 
   GlueService* service_;
   WorkerPool* pool_;
+  CrawlerService* crawlers_;
   std::map<std::string, Handler, std::less<>> handlers_;
 };
 

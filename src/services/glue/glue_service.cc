@@ -870,8 +870,8 @@ Result<std::pair<std::string, std::string>> GlueService::ResolveArn(const std::s
     }
   }
   return InvalidInput("ResourceArn '" + arn +
-                      "': tarn tags Glue databases (database/<name>) and tables "
-                      "(table/<database>/<name>) only.");
+                      "': tarn tags Glue databases (database/<name>), tables "
+                      "(table/<database>/<name>) and crawlers (crawler/<name>) only.");
 }
 
 Status GlueService::TagResource(const std::string& arn, const Tags& tags) {
