@@ -8,6 +8,7 @@ some.
 """
 
 from .base import CheckFailed, Workload
+from .glue import GlueWorkload
 from .kinesis import KinesisWorkload
 from .s3 import S3Workload
 
@@ -15,6 +16,7 @@ from .s3 import S3Workload
 WORKLOADS = {
     "s3": lambda seed, args: S3Workload(seed, workers=args.threads),
     "kinesis": lambda seed, args: KinesisWorkload(seed, producers=max(1, args.threads // 2)),
+    "glue": lambda seed, args: GlueWorkload(seed, workers=max(1, args.threads // 3)),
 }
 
 __all__ = ["WORKLOADS", "CheckFailed", "Workload"]
