@@ -4,16 +4,23 @@
 // that way, build time on 2 cores is a feature). Every DuckDB call is made
 // inside a try block: exceptions stop here and become a Status.
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 
 #include "duckdb.hpp"
+#include "duckdb/parser/parser.hpp"
+#include "duckdb/parser/tableref/subqueryref.hpp"
 #include "query/lake_filesystem.h"
 #include "query/query_engine.h"
 #include "query/query_module.h"
@@ -83,11 +90,173 @@ Status AppendChunk(duckdb::DataChunk& chunk, std::string& out) {
   return Status::OK();
 }
 
+// --- Catalog binding ---------------------------------------------------------------
+//
+// A replacement scan (DuckDB asks it for any table name it does not know)
+// that resolves names through the Catalog of the query that is binding.
+// Queries find their catalog by their ClientContext.
+
+struct CatalogBinding {
+  Catalog* catalog;
+  std::string database;
+};
+
+std::mutex g_bindings_mu;
+std::unordered_map<const duckdb::ClientContext*, CatalogBinding> g_bindings;
+
+duckdb::unique_ptr<duckdb::TableRef> CatalogScan(duckdb::ClientContext& context,
+                                                 duckdb::ReplacementScanInput& input,
+                                                 duckdb::optional_ptr<duckdb::ReplacementScanData>) {
+  CatalogBinding binding;
+  {
+    std::lock_guard<std::mutex> lock(g_bindings_mu);
+    auto it = g_bindings.find(&context);
+    if (it == g_bindings.end() || it->second.catalog == nullptr) return nullptr;
+    binding = it->second;
+  }
+  std::string database = input.schema_name == "main" ? "" : input.schema_name;
+  Result<std::string> sql = binding.catalog->TableSql(database, input.table_name);
+  if (!sql.ok()) {
+    if (sql.status().code() == Code::kNotFound) return nullptr;
+    throw duckdb::BinderException("Table %s: %s", input.table_name, sql.status().message());
+  }
+  duckdb::Parser parser;
+  parser.ParseQuery(*sql);
+  if (parser.statements.size() != 1 ||
+      parser.statements[0]->type != duckdb::StatementType::SELECT_STATEMENT) {
+    throw duckdb::InternalException("catalog SQL for %s is not one SELECT", input.table_name);
+  }
+  auto select = duckdb::unique_ptr_cast<duckdb::SQLStatement, duckdb::SelectStatement>(
+      std::move(parser.statements[0]));
+  return duckdb::make_uniq<duckdb::SubqueryRef>(std::move(select), input.table_name);
+}
+
+// Registers a query's catalog for as long as it lives.
+class BindingScope {
+ public:
+  BindingScope(const duckdb::ClientContext* context, CatalogBinding binding) : context_(context) {
+    std::lock_guard<std::mutex> lock(g_bindings_mu);
+    g_bindings[context_] = std::move(binding);
+  }
+  ~BindingScope() {
+    std::lock_guard<std::mutex> lock(g_bindings_mu);
+    g_bindings.erase(context_);
+  }
+
+ private:
+  const duckdb::ClientContext* context_;
+};
+
+// Interrupts a connection's query once `stop` is set (checked every 20 ms).
+class StopWatcher {
+ public:
+  StopWatcher(duckdb::Connection& connection, const std::atomic<bool>* stop) {
+    if (stop == nullptr) return;
+    thread_ = std::thread([this, &connection, stop] {
+      std::unique_lock<std::mutex> lock(mu_);
+      while (!done_) {
+        if (stop->load()) {
+          connection.Interrupt();
+          stopped_ = true;
+          return;
+        }
+        cv_.wait_for(lock, std::chrono::milliseconds(20));
+      }
+    });
+  }
+  ~StopWatcher() {
+    if (!thread_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  bool stopped() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return stopped_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  bool stopped_ = false;
+  std::thread thread_;
+};
+
+void AppendCsvField(std::string_view text, std::string& out) {
+  out += '"';
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
 class DuckDbEngine final : public QueryEngine {
  public:
   explicit DuckDbEngine(std::unique_ptr<duckdb::DuckDB> db) : db_(std::move(db)) {}
 
   std::string DuckDbVersion() const override { return duckdb::DuckDB::LibraryVersion(); }
+
+  Result<CsvSummary> ExecuteToCsv(std::string_view sql, const CsvOptions& options,
+                                  const std::function<Status(std::string_view)>& sink) override {
+    constexpr size_t kFlushBytes = 1 << 20;
+    try {
+      duckdb::Connection connection(*db_);
+      BindingScope binding(connection.context.get(), {options.catalog, options.database});
+      StopWatcher watcher(connection, options.stop);
+      auto result = connection.SendQuery(std::string(sql));
+      auto failed = [&](duckdb::ErrorData& error) -> Status {
+        if (watcher.stopped()) return Status(Code::kAborted, "the query was stopped");
+        return StatusFromErrorData(error);
+      };
+      if (result->HasError()) return failed(result->GetErrorObject());
+      CsvSummary summary;
+      summary.returns_rows = result->properties.return_type == duckdb::StatementReturnType::QUERY_RESULT;
+      std::string out;
+      for (size_t i = 0; i < result->names.size(); ++i) {
+        summary.columns.push_back({result->names[i], result->types[i].ToString()});
+        if (i) out += ',';
+        AppendCsvField(result->names[i], out);
+      }
+      out += '\n';
+      while (true) {
+        duckdb::unique_ptr<duckdb::DataChunk> chunk;
+        duckdb::ErrorData error;
+        if (!result->TryFetch(chunk, error)) {
+          if (error.HasError()) return failed(error);
+          return failed(result->GetErrorObject());
+        }
+        if (!chunk || chunk->size() == 0) break;
+        for (duckdb::idx_t row = 0; row < chunk->size(); ++row) {
+          for (duckdb::idx_t col = 0; col < chunk->ColumnCount(); ++col) {
+            if (col) out += ',';
+            duckdb::Value v = chunk->GetValue(col, row);
+            if (!v.IsNull()) AppendCsvField(v.ToString(), out);
+          }
+          out += '\n';
+        }
+        summary.rows += static_cast<int64_t>(chunk->size());
+        if (out.size() >= kFlushBytes) {
+          Status st = sink(out);
+          if (!st.ok()) return st;
+          out.clear();
+        }
+      }
+      if (!out.empty()) {
+        Status st = sink(out);
+        if (!st.ok()) return st;
+      }
+      return summary;
+    } catch (const std::exception& e) {
+      return StatusFromException(e);
+    } catch (...) {
+      return Internal("unknown exception from DuckDB");
+    }
+  }
 
   Result<std::string> ExecuteToText(std::string_view sql) override {
     try {
@@ -141,6 +310,8 @@ Result<std::unique_ptr<QueryEngine>> OpenEngine(const TarnQueryConfig& config) {
     const bool spill = config.temp_dir != nullptr && config.temp_dir[0] != '\0';
     db_config.options.use_temporary_directory = spill;
     db_config.options.temporary_directory = spill ? config.temp_dir : "";
+    // Table names DuckDB does not know go to the query's catalog, if any.
+    db_config.replacement_scans.emplace_back(CatalogScan);
   } catch (const std::exception& e) {
     return InvalidArgument(std::string("query engine configuration: ") +
                            StatusFromException(e).message());

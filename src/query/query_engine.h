@@ -8,11 +8,13 @@
 // from it, and the loader refuses a module built from a different version.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -48,6 +50,34 @@ class Lake {
   // the returned object reads). NotFound when absent.
   virtual Result<std::unique_ptr<LakeObject>> Open(std::string_view bucket,
                                                    std::string_view key) = 0;
+};
+
+// Table names in SQL, resolved by tarn (the Glue catalog, for Athena): the
+// engine asks for a table it does not know, and gets the SQL that reads it
+// (a SELECT over read_parquet / read_csv / read_json of s3:// paths).
+class Catalog {
+ public:
+  virtual ~Catalog() = default;
+  // `database` is "" for an unqualified name (the query's current
+  // database). NotFound when there is no such table.
+  virtual Result<std::string> TableSql(std::string_view database, std::string_view table) = 0;
+};
+
+struct ResultColumnType {
+  std::string name;
+  std::string type;  // DuckDB's type text: BIGINT, VARCHAR, DECIMAL(10,2), INTEGER[], ...
+};
+
+struct CsvOptions {
+  Catalog* catalog = nullptr;    // none: only the engine's own tables
+  std::string database;          // the current database for unqualified names
+  const std::atomic<bool>* stop = nullptr;  // set: the query is interrupted (Aborted)
+};
+
+struct CsvSummary {
+  std::vector<ResultColumnType> columns;
+  int64_t rows = 0;
+  bool returns_rows = false;  // a query (vs. a statement without a result set)
 };
 
 struct QueryConfig {
@@ -90,6 +120,13 @@ class QueryEngine {
   // InvalidArgument; out of memory is ResourceExhausted; an I/O failure is
   // IOError; a bug in the engine is Internal.
   virtual Result<std::string> ExecuteToText(std::string_view sql) = 0;
+
+  // Runs `sql` (one statement) and streams its result to `sink` as CSV the
+  // way Athena writes results: a header row, every field double-quoted with
+  // "" for a quote, NULL as an empty unquoted field, rows ending "\n".
+  // Table names the engine does not know go to options.catalog.
+  virtual Result<CsvSummary> ExecuteToCsv(std::string_view sql, const CsvOptions& options,
+                                          const std::function<Status(std::string_view)>& sink) = 0;
 };
 
 }  // namespace tarn::query

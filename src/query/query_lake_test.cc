@@ -11,6 +11,7 @@
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -126,6 +127,68 @@ TEST_F(QueryLake, GlobListsOnlyUnderTheLiteralPrefix) {
   lake_.Put("lake", "logs/2024/b.txt", "a\n6\n");
   EXPECT_EQ(Query("SELECT sum(a) FROM read_csv('s3://lake/logs/*/*.csv')"), "5");
   EXPECT_EQ(Query("SELECT count(*) FROM glob('s3://lake/logs/**')"), "2");
+}
+
+class FakeCatalog : public Catalog {
+ public:
+  Result<std::string> TableSql(std::string_view database, std::string_view table) override {
+    calls.push_back(std::string(database) + "." + std::string(table));
+    if (table == "people" && (database.empty() || database == "hr")) {
+      return std::string("SELECT * FROM read_csv('s3://lake/people/*.csv')");
+    }
+    if (table == "broken") return IOError("the catalog is unreachable");
+    return NotFound("no such table");
+  }
+  std::vector<std::string> calls;
+};
+
+TEST_F(QueryLake, CsvResultsAndCatalogTables) {
+  lake_.Put("lake", "people/a.csv", "name,age\nann,31\n\"bo \"\"b\"\"\",\n");
+  FakeCatalog catalog;
+  CsvOptions options;
+  options.catalog = &catalog;
+  options.database = "hr";
+  std::string out;
+  auto sink = [&](std::string_view s) {
+    out += s;
+    return Status::OK();
+  };
+  Result<CsvSummary> r = engine_->ExecuteToCsv(
+      "SELECT name, age, age * 2 AS twice FROM hr.people ORDER BY name", options, sink);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->returns_rows);
+  EXPECT_EQ(r->rows, 2);
+  ASSERT_EQ(r->columns.size(), 3u);
+  EXPECT_EQ(r->columns[1].type, "BIGINT");
+  EXPECT_EQ(out, "\"name\",\"age\",\"twice\"\n\"ann\",\"31\",\"62\"\n\"bo \"\"b\"\"\",,\n");
+  // Unqualified names are the current database's.
+  out.clear();
+  r = engine_->ExecuteToCsv("SELECT count(*) AS n FROM people", options, sink);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(out, "\"n\"\n\"2\"\n");
+  // Unknown tables are DuckDB's error; a failing catalog is the query's error.
+  EXPECT_FALSE(engine_->ExecuteToCsv("SELECT * FROM nope", options, sink).ok());
+  Result<CsvSummary> broken = engine_->ExecuteToCsv("SELECT * FROM broken", options, sink);
+  ASSERT_FALSE(broken.ok());
+  EXPECT_NE(broken.status().message().find("unreachable"), std::string::npos);
+  // Without a catalog the name is simply unknown.
+  EXPECT_FALSE(engine_->ExecuteToCsv("SELECT * FROM people", CsvOptions{}, sink).ok());
+}
+
+TEST_F(QueryLake, StopInterruptsARunningQuery) {
+  std::atomic<bool> stop{false};
+  CsvOptions options;
+  options.stop = &stop;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    stop = true;
+  });
+  Result<CsvSummary> r = engine_->ExecuteToCsv(
+      "SELECT count(*) FROM range(100000000000) t(i) WHERE i % 7 = 3", options,
+      [](std::string_view) { return Status::OK(); });
+  stopper.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kAborted) << r.status().ToString();
 }
 
 TEST(QueryLakeLockdown, SqlReachesTheLakeAndNothingElse) {
