@@ -1,0 +1,584 @@
+#include "services/athena/query_runner.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+#include "services/glue/glue_validate.h"
+
+namespace tarn::athena {
+
+namespace {
+
+using Json = nlohmann::json;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && (std::isspace(static_cast<unsigned char>(s.back())) || s.back() == ';')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// The statement's words, lowercased, quotes removed: enough to tell its kind
+// and, for SHOW / DESCRIBE, its target.
+std::vector<std::string> Words(std::string_view sql) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < sql.size()) {
+    while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
+    size_t start = i;
+    while (i < sql.size() && !std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
+    if (i > start) {
+      std::string w;
+      for (char c : sql.substr(start, i - start)) {
+        if (c != '"' && c != '`' && c != '\'') w += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      out.push_back(w);
+    }
+  }
+  return out;
+}
+
+std::string SqlString(std::string_view s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+std::string Ident(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+void CsvField(std::string_view text, std::string& out) {
+  out += '"';
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+// Splits a type's arguments at top-level commas (outside <> and ()).
+std::vector<std::string_view> SplitArgs(std::string_view s) {
+  std::vector<std::string_view> out;
+  int depth = 0;
+  size_t start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '<' || s[i] == '(') ++depth;
+    if (s[i] == '>' || s[i] == ')') --depth;
+    if (s[i] == ',' && depth == 0) {
+      out.push_back(Trim(s.substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+  out.push_back(Trim(s.substr(start)));
+  return out;
+}
+
+// s3://bucket/prefix -> bucket and "prefix/" (or "").
+bool SplitS3(std::string_view url, std::string* bucket, std::string* prefix) {
+  for (std::string_view scheme : {"s3://", "s3a://", "s3n://"}) {
+    if (url.substr(0, scheme.size()) != scheme) continue;
+    url.remove_prefix(scheme.size());
+    const size_t slash = url.find('/');
+    *bucket = std::string(url.substr(0, slash));
+    *prefix = slash == std::string_view::npos ? "" : std::string(url.substr(slash + 1));
+    if (!prefix->empty() && prefix->back() != '/') *prefix += '/';
+    return !bucket->empty();
+  }
+  return false;
+}
+
+// Files a table reads: everything under its folder but hidden files and
+// Spark's / Hadoop's markers.
+bool Hidden(std::string_view rel) {
+  size_t start = 0;
+  while (start <= rel.size()) {
+    size_t slash = rel.find('/', start);
+    std::string_view part = rel.substr(start, slash == std::string_view::npos ? std::string_view::npos
+                                                                               : slash - start);
+    if (!part.empty() && (part[0] == '.' || part[0] == '_')) return true;
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return false;
+}
+
+// --- The catalog ------------------------------------------------------------------------
+
+class GlueCatalog : public query::Catalog {
+ public:
+  GlueCatalog(glue::GlueService* glue, query::Lake* lake, std::string database)
+      : glue_(glue), lake_(lake), database_(std::move(database)) {}
+
+  Result<std::string> TableSql(std::string_view database, std::string_view table) override {
+    const std::string db = glue::LowerName(database.empty() ? database_ : database);
+    Result<Json> got = glue_->GetTable(db, glue::LowerName(table));
+    if (!got.ok()) {
+      if (got.status().aws_code() == "EntityNotFoundException") {
+        return NotFound("no table " + db + "." + std::string(table));
+      }
+      return got.status();
+    }
+    const Json& t = (*got)["Table"];
+    const Json& sd = t.value("StorageDescriptor", Json::object());
+    std::vector<std::pair<std::string, std::string>> columns;
+    for (const Json& c : sd.value("Columns", Json::array())) {
+      columns.emplace_back(c.value("Name", ""), DuckDbType(c.value("Type", "string")));
+    }
+    std::vector<std::string> keys;
+    for (const Json& k : t.value("PartitionKeys", Json::array())) keys.push_back(k.value("Name", ""));
+    Format format = FormatOf(t, sd);
+
+    std::vector<std::string> selects;
+    if (keys.empty()) {
+      TARN_ASSIGN_OR_RETURN(std::string read, Read(format, sd.value("Location", ""), columns));
+      if (!read.empty()) selects.push_back("SELECT " + Projection(columns) + " FROM " + read);
+    } else {
+      glue::PartitionQuery q;
+      do {
+        TARN_ASSIGN_OR_RETURN(Json page, glue_->GetPartitions(db, glue::LowerName(table), q));
+        for (const Json& p : page.value("Partitions", Json::array())) {
+          const std::string loc = p.value("StorageDescriptor", Json::object()).value("Location", "");
+          TARN_ASSIGN_OR_RETURN(std::string read, Read(format, loc, columns));
+          if (read.empty()) continue;
+          std::string select = "SELECT " + Projection(columns);
+          const std::vector<std::string> values = p.value("Values", std::vector<std::string>{});
+          for (size_t i = 0; i < keys.size(); ++i) {
+            select += ", " + (i < values.size() ? SqlString(values[i]) : std::string("NULL")) +
+                      "::VARCHAR AS " + Ident(keys[i]);
+          }
+          selects.push_back(select + " FROM " + read);
+        }
+        q.next_token = page.value("NextToken", "");
+      } while (!q.next_token.empty());
+    }
+    if (selects.empty()) {
+      // No files: the table's columns and no rows.
+      std::string select = "SELECT ";
+      bool first = true;
+      for (const auto& [name, type] : columns) {
+        select += (first ? "" : ", ") + std::string("NULL::") + type + " AS " + Ident(name);
+        first = false;
+      }
+      for (const std::string& k : keys) {
+        select += (first ? "" : ", ") + std::string("NULL::VARCHAR AS ") + Ident(k);
+        first = false;
+      }
+      return select + " LIMIT 0";
+    }
+    std::string sql;
+    for (size_t i = 0; i < selects.size(); ++i) sql += (i ? " UNION ALL " : "") + selects[i];
+    return sql;
+  }
+
+ private:
+  struct Format {
+    std::string kind;  // csv, json, parquet
+    char delimiter = ',';
+    int skip_header = 0;
+  };
+
+  static Format FormatOf(const Json& t, const Json& sd) {
+    Format f;
+    const Json& params = t.value("Parameters", Json::object());
+    const Json& serde = sd.value("SerdeInfo", Json::object());
+    const std::string lib = serde.value("SerializationLibrary", "");
+    const std::string input = sd.value("InputFormat", "");
+    f.kind = Lower(params.value("classification", ""));
+    if (f.kind.empty()) {
+      if (lib.find("Parquet") != std::string::npos || input.find("Parquet") != std::string::npos) {
+        f.kind = "parquet";
+      } else if (lib.find("Json") != std::string::npos || lib.find("json") != std::string::npos) {
+        f.kind = "json";
+      } else {
+        f.kind = "csv";
+      }
+    }
+    const Json& sp = serde.value("Parameters", Json::object());
+    std::string delim = sp.value("field.delim", sp.value("separatorChar", params.value("delimiter", ",")));
+    if (!delim.empty()) f.delimiter = delim[0];
+    const std::string skip = params.value("skip.header.line.count", "0");
+    f.skip_header = std::atoi(skip.c_str());
+    return f;
+  }
+
+  static std::string Projection(const std::vector<std::pair<std::string, std::string>>& columns) {
+    std::string out;
+    for (const auto& [name, type] : columns) {
+      out += (out.empty() ? "" : ", ") + Ident(name) + "::" + type + " AS " + Ident(name);
+    }
+    return out.empty() ? "*" : out;
+  }
+
+  // read_csv / read_json / read_parquet over the files under `location`;
+  // "" when there are none.
+  Result<std::string> Read(const Format& f, const std::string& location,
+                           const std::vector<std::pair<std::string, std::string>>& columns) {
+    std::string bucket, prefix;
+    if (!SplitS3(location, &bucket, &prefix)) {
+      return InvalidArgument("table location '" + location + "' is not an s3:// path");
+    }
+    std::string files;
+    Status listed = lake_->List(bucket, prefix, [&](const query::Lake::Entry& e) {
+      if (e.size == 0 || e.key.back() == '/' || Hidden(std::string_view(e.key).substr(prefix.size()))) {
+        return true;
+      }
+      files += (files.empty() ? "" : ", ") + SqlString("s3://" + bucket + "/" + e.key);
+      bytes_ += static_cast<int64_t>(e.size);
+      return true;
+    });
+    if (!listed.ok() && listed.code() != Code::kNotFound) return listed;
+    if (files.empty()) return std::string();
+    std::string struct_columns;
+    for (const auto& [name, type] : columns) {
+      struct_columns += (struct_columns.empty() ? "" : ", ") + SqlString(name) + ": " + SqlString(type);
+    }
+    const std::string list = "[" + files + "]";
+    if (f.kind == "parquet") {
+      return "read_parquet(" + list + ", hive_partitioning = false, union_by_name = true)";
+    }
+    if (f.kind == "json") {
+      return "read_json(" + list + ", hive_partitioning = false, format = 'newline_delimited'" +
+             (struct_columns.empty() ? "" : ", columns = {" + struct_columns + "}") + ")";
+    }
+    return "read_csv(" + list + ", hive_partitioning = false, delim = " +
+           SqlString(std::string(1, f.delimiter)) + ", header = " +
+           (f.skip_header > 0 ? "true" : "false") +
+           (struct_columns.empty() ? "" : ", columns = {" + struct_columns + "}") + ")";
+  }
+
+  glue::GlueService* glue_;
+  query::Lake* lake_;
+  std::string database_;
+  int64_t bytes_ = 0;
+
+ public:
+  // The bytes of every file the query's tables put in its plan: what
+  // DataScannedInBytes reports (an upper bound: Athena counts only what
+  // Parquet's column and row-group pruning leaves).
+  int64_t bytes() const { return bytes_; }
+};
+
+// --- Results --------------------------------------------------------------------------
+
+struct Output {
+  std::string bucket;
+  std::string prefix;
+};
+
+Status PutText(s3::S3Service* s3, const std::string& bucket, const std::string& key,
+               std::string_view body, const std::string& content_type) {
+  TARN_ASSIGN_OR_RETURN(std::unique_ptr<s3::BodySink> sink, s3->NewBody(""));
+  TARN_RETURN_IF_ERROR(sink->Append(body));
+  s3::PutObjectInput in;
+  in.bucket = bucket;
+  in.key = key;
+  in.headers.content_type = content_type;
+  return s3->PutObject(std::move(in), std::move(sink)).status();
+}
+
+Json MetadataJson(const std::vector<ResultColumn>& columns) {
+  Json list = Json::array();
+  for (const ResultColumn& c : columns) {
+    list.push_back(Json{{"Name", c.name}, {"Type", c.type}, {"Precision", c.precision},
+                        {"Scale", c.scale}, {"Nullable", c.nullable ? "UNKNOWN" : "NOT_NULL"}});
+  }
+  return Json{{"ColumnInfo", std::move(list)}};
+}
+
+// A result made by tarn itself (SHOW, DESCRIBE): one varchar column.
+Result<QueryOutcome> WriteLines(s3::S3Service* s3, const Output& out, const std::string& id,
+                                const std::string& column, const std::vector<std::string>& lines) {
+  std::string csv;
+  CsvField(column, csv);
+  csv += '\n';
+  for (const std::string& l : lines) {
+    CsvField(l, csv);
+    csv += '\n';
+  }
+  QueryOutcome o;
+  o.statement_type = "UTILITY";
+  o.columns.push_back(ResultColumn{column, "varchar", 2147483647, 0, true});
+  o.rows = static_cast<int64_t>(lines.size());
+  const std::string key = out.prefix + id + ".csv";
+  TARN_RETURN_IF_ERROR(PutText(s3, out.bucket, key, csv, "text/csv"));
+  TARN_RETURN_IF_ERROR(PutText(s3, out.bucket, key + ".metadata", MetadataJson(o.columns).dump(),
+                               "application/json"));
+  o.result_location = "s3://" + out.bucket + "/" + key;
+  return o;
+}
+
+Status Unsupported(std::string_view what) {
+  return InvalidArgument(std::string(what) +
+                         " is not supported by tarn's Athena yet: SELECT, WITH, VALUES, EXPLAIN, "
+                         "SHOW DATABASES, SHOW TABLES, SHOW PARTITIONS and DESCRIBE are");
+}
+
+}  // namespace
+
+Result<std::string> BindParameters(std::string_view sql, const std::vector<std::string>& values) {
+  std::string out;
+  size_t next = 0;
+  for (size_t i = 0; i < sql.size(); ++i) {
+    const char c = sql[i];
+    if (c == '\'' || c == '"') {  // a literal or quoted identifier, copied whole
+      size_t j = i + 1;
+      while (j < sql.size() && !(sql[j] == c && (j + 1 >= sql.size() || sql[j + 1] != c))) {
+        j += sql[j] == c ? 2 : 1;
+      }
+      out.append(sql.substr(i, j - i + 1));
+      i = j;
+    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      const size_t end = sql.find('\n', i);
+      out.append(sql.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i));
+      if (end == std::string_view::npos) break;
+      i = end - 1;
+    } else if (c == '?') {
+      if (next == values.size()) {
+        return InvalidArgument("the query has more ? placeholders than ExecutionParameters (" +
+                               std::to_string(values.size()) + ")");
+      }
+      out += values[next++];
+    } else {
+      out += c;
+    }
+  }
+  if (next != values.size()) {
+    return InvalidArgument("ExecutionParameters has " + std::to_string(values.size()) +
+                           " values for " + std::to_string(next) + " ? placeholders");
+  }
+  return out;
+}
+
+std::string DuckDbType(std::string_view hive_type) {
+  std::string_view t = Trim(hive_type);
+  const std::string lower = Lower(t);
+  const size_t open = lower.find_first_of("<(");
+  const std::string head = Lower(Trim(t.substr(0, open)));
+  std::string_view inner;
+  if (open != std::string::npos && t.size() > open + 1) inner = t.substr(open + 1, t.size() - open - 2);
+  if (head == "array") return DuckDbType(inner) + "[]";
+  if (head == "map") {
+    std::vector<std::string_view> kv = SplitArgs(inner);
+    if (kv.size() == 2) return "MAP(" + DuckDbType(kv[0]) + ", " + DuckDbType(kv[1]) + ")";
+    return "VARCHAR";
+  }
+  if (head == "struct") {
+    std::string out = "STRUCT(";
+    bool first = true;
+    for (std::string_view field : SplitArgs(inner)) {
+      const size_t colon = field.find(':');
+      if (colon == std::string_view::npos) continue;
+      out += (first ? "" : ", ") + Ident(Trim(field.substr(0, colon))) + " " +
+             DuckDbType(field.substr(colon + 1));
+      first = false;
+    }
+    return out + ")";
+  }
+  if (head == "decimal") return inner.empty() ? "DECIMAL(10,0)" : "DECIMAL(" + std::string(inner) + ")";
+  if (head == "bigint" || head == "long") return "BIGINT";
+  if (head == "int" || head == "integer") return "INTEGER";
+  if (head == "smallint") return "SMALLINT";
+  if (head == "tinyint") return "TINYINT";
+  if (head == "double") return "DOUBLE";
+  if (head == "float" || head == "real") return "FLOAT";
+  if (head == "boolean") return "BOOLEAN";
+  if (head == "date") return "DATE";
+  if (head == "timestamp") return "TIMESTAMP";
+  if (head == "binary") return "BLOB";
+  return "VARCHAR";  // string, char(n), varchar(n), and anything unknown
+}
+
+ResultColumn AthenaColumn(const std::string& name, std::string_view duckdb_type) {
+  ResultColumn c;
+  c.name = name;
+  const std::string t(Trim(duckdb_type));
+  auto is = [&](const char* p) { return t == p; };
+  if (!t.empty() && t.back() == ']') {
+    c.type = "array";
+  } else if (t.rfind("STRUCT", 0) == 0) {
+    c.type = "row";
+  } else if (t.rfind("MAP", 0) == 0) {
+    c.type = "map";
+  } else if (t.rfind("DECIMAL", 0) == 0) {
+    c.type = "decimal";
+    std::sscanf(t.c_str(), "DECIMAL(%d,%d)", &c.precision, &c.scale);
+  } else if (is("BIGINT") || is("UBIGINT") || is("UINTEGER")) {
+    c.type = "bigint";
+    c.precision = 19;
+  } else if (is("INTEGER") || is("USMALLINT")) {
+    c.type = "integer";
+    c.precision = 10;
+  } else if (is("SMALLINT") || is("UTINYINT")) {
+    c.type = "smallint";
+    c.precision = 5;
+  } else if (is("TINYINT")) {
+    c.type = "tinyint";
+    c.precision = 3;
+  } else if (is("HUGEINT") || is("UHUGEINT")) {
+    c.type = "decimal";
+    c.precision = 38;
+  } else if (is("DOUBLE")) {
+    c.type = "double";
+    c.precision = 17;
+  } else if (is("FLOAT")) {
+    c.type = "float";
+    c.precision = 17;
+  } else if (is("BOOLEAN")) {
+    c.type = "boolean";
+  } else if (is("DATE")) {
+    c.type = "date";
+  } else if (t.rfind("TIMESTAMP", 0) == 0) {
+    c.type = "timestamp";
+    c.precision = 3;
+  } else if (is("BLOB")) {
+    c.type = "varbinary";
+  } else {
+    c.type = "varchar";
+    c.precision = 2147483647;
+  }
+  return c;
+}
+
+Result<QueryOutcome> LakeQueryRunner::Run(const QueryRequest& request, const std::atomic<bool>& stop) {
+  Output out;
+  if (!SplitS3(request.output_location, &out.bucket, &out.prefix)) {
+    return InvalidArgument("the output location '" + request.output_location +
+                           "' is not an s3://bucket/prefix/ path");
+  }
+  TARN_ASSIGN_OR_RETURN(std::string sql, BindParameters(Trim(request.sql), request.execution_parameters));
+  const std::vector<std::string> words = Words(sql);
+  if (words.empty()) return InvalidArgument("the query is empty");
+  const std::string& first = words[0];
+  const std::string db = glue::LowerName(request.database.empty() ? "default" : request.database);
+
+  // Statements answered from the catalog.
+  if (first == "show" && words.size() >= 2) {
+    if (words[1] == "databases" || words[1] == "schemas") {
+      std::vector<std::string> names;
+      std::string token;
+      do {
+        TARN_ASSIGN_OR_RETURN(Json page, deps_.glue->GetDatabases(token, 1000));
+        for (const Json& d : page.value("DatabaseList", Json::array())) names.push_back(d.value("Name", ""));
+        token = page.value("NextToken", "");
+      } while (!token.empty());
+      return WriteLines(deps_.s3, out, request.query_execution_id, "database_name", names);
+    }
+    if (words[1] == "tables") {
+      std::string in = db;
+      if (words.size() >= 4 && (words[2] == "in" || words[2] == "from")) in = words[3];
+      std::vector<std::string> names;
+      std::string token;
+      do {
+        TARN_ASSIGN_OR_RETURN(Json page, deps_.glue->GetTables(in, "", token, 1000));
+        for (const Json& t : page.value("TableList", Json::array())) names.push_back(t.value("Name", ""));
+        token = page.value("NextToken", "");
+      } while (!token.empty());
+      return WriteLines(deps_.s3, out, request.query_execution_id, "tab_name", names);
+    }
+    if (words[1] == "partitions" && words.size() >= 3) {
+      std::string table = words[2], in = db;
+      if (const size_t dot = table.find('.'); dot != std::string::npos) {
+        in = table.substr(0, dot);
+        table = table.substr(dot + 1);
+      }
+      TARN_ASSIGN_OR_RETURN(Json t, deps_.glue->GetTable(in, table));
+      std::vector<std::string> keys;
+      for (const Json& k : t["Table"].value("PartitionKeys", Json::array())) keys.push_back(k.value("Name", ""));
+      std::vector<std::string> lines;
+      glue::PartitionQuery q;
+      do {
+        TARN_ASSIGN_OR_RETURN(Json page, deps_.glue->GetPartitions(in, table, q));
+        for (const Json& p : page.value("Partitions", Json::array())) {
+          const std::vector<std::string> values = p.value("Values", std::vector<std::string>{});
+          std::string line;
+          for (size_t i = 0; i < keys.size() && i < values.size(); ++i) {
+            line += (i ? "/" : "") + keys[i] + "=" + values[i];
+          }
+          lines.push_back(line);
+        }
+        q.next_token = page.value("NextToken", "");
+      } while (!q.next_token.empty());
+      std::sort(lines.begin(), lines.end());
+      return WriteLines(deps_.s3, out, request.query_execution_id, "partition", lines);
+    }
+    return Unsupported("SHOW " + Lower(words[1]));
+  }
+  if ((first == "describe" || first == "desc") && words.size() >= 2) {
+    std::string table = words.back(), in = db;
+    if (const size_t dot = table.find('.'); dot != std::string::npos) {
+      in = table.substr(0, dot);
+      table = table.substr(dot + 1);
+    }
+    TARN_ASSIGN_OR_RETURN(Json t, deps_.glue->GetTable(in, table));
+    std::vector<std::string> lines;
+    const Json& tt = t["Table"];
+    for (const Json& c : tt.value("StorageDescriptor", Json::object()).value("Columns", Json::array())) {
+      lines.push_back(c.value("Name", "") + "\t" + c.value("Type", ""));
+    }
+    for (const Json& k : tt.value("PartitionKeys", Json::array())) {
+      lines.push_back(k.value("Name", "") + "\t" + k.value("Type", "") + "\tpartition key");
+    }
+    return WriteLines(deps_.s3, out, request.query_execution_id, "col_name", lines);
+  }
+  if (first != "select" && first != "with" && first != "values" && first != "explain" &&
+      first != "(") {
+    return Unsupported(Lower(first) == "create" && words.size() > 1 ? "CREATE " + Lower(words[1])
+                                                                    : Lower(first));
+  }
+
+  TARN_ASSIGN_OR_RETURN(query::QueryEngine * engine, deps_.engine());
+  GlueCatalog catalog(deps_.glue, deps_.lake, db);
+  query::CsvOptions options;
+  options.catalog = &catalog;
+  options.database = db;
+  options.stop = &stop;
+  TARN_ASSIGN_OR_RETURN(std::unique_ptr<s3::BodySink> body, deps_.s3->NewBody(""));
+  const auto started = std::chrono::steady_clock::now();
+  Result<query::CsvSummary> summary =
+      engine->ExecuteToCsv(sql, options, [&](std::string_view chunk) { return body->Append(chunk); });
+  if (!summary.ok()) return summary.status();
+  if (request.bytes_scanned_cutoff > 0 && catalog.bytes() > request.bytes_scanned_cutoff) {
+    return ResourceExhausted("Query exhausted resources: it scans " + std::to_string(catalog.bytes()) +
+                             " bytes, over the workgroup's BytesScannedCutoffPerQuery of " +
+                             std::to_string(request.bytes_scanned_cutoff));
+  }
+  QueryOutcome o;
+  o.data_scanned_bytes = catalog.bytes();
+  o.engine_execution_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::steady_clock::now() - started)
+                              .count();
+  o.statement_type = first == "explain" ? "UTILITY" : "DML";
+  o.rows = summary->rows;
+  for (const query::ResultColumnType& c : summary->columns) o.columns.push_back(AthenaColumn(c.name, c.type));
+  const std::string key = out.prefix + request.query_execution_id + ".csv";
+  s3::PutObjectInput in;
+  in.bucket = out.bucket;
+  in.key = key;
+  in.headers.content_type = "text/csv";
+  TARN_RETURN_IF_ERROR(deps_.s3->PutObject(std::move(in), std::move(body)).status());
+  TARN_RETURN_IF_ERROR(PutText(deps_.s3, out.bucket, key + ".metadata", MetadataJson(o.columns).dump(),
+                               "application/json"));
+  o.result_location = "s3://" + out.bucket + "/" + key;
+  return o;
+}
+
+}  // namespace tarn::athena

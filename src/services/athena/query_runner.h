@@ -1,0 +1,54 @@
+// LakeQueryRunner: Athena's QueryRunner (query_run.h) on the embedded
+// engine. Glue databases are schemas and Glue tables are tables: a name the
+// engine does not know is resolved through GlueCatalog, which turns the
+// table's definition (location, format, SerDe, columns, partitions) into
+// the SELECT that reads its files from the lake, partition values as
+// columns, so a WHERE on partition keys skips whole partitions. Results go
+// to tarn's S3 as Athena writes them.
+//
+// Statements: queries (SELECT, WITH, VALUES, EXPLAIN) run on the engine;
+// SHOW DATABASES / SHOW SCHEMAS, SHOW TABLES [IN db], SHOW PARTITIONS t and
+// DESCRIBE t answer from the catalog. DDL and INSERT are refused naming
+// the statement (they arrive with CTAS). ExecutionParameters replace the
+// `?` placeholders, in order, as SQL literals (Athena's rule).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "query/query_engine.h"
+#include "services/athena/query_run.h"
+#include "services/glue/glue_service.h"
+#include "services/s3/s3_service.h"
+
+namespace tarn::athena {
+
+class LakeQueryRunner : public QueryRunner {
+ public:
+  struct Deps {
+    glue::GlueService* glue = nullptr;
+    s3::S3Service* s3 = nullptr;
+    query::Lake* lake = nullptr;
+    // The engine (opened on first use), reading s3:// through `lake`.
+    std::function<Result<query::QueryEngine*>()> engine;
+  };
+  explicit LakeQueryRunner(Deps deps) : deps_(std::move(deps)) {}
+
+  Result<QueryOutcome> Run(const QueryRequest& request, const std::atomic<bool>& stop) override;
+
+ private:
+  Deps deps_;
+};
+
+// Public for tests.
+// `?` placeholders outside quotes and comments replaced by `values` in
+// order; InvalidArgument when the counts differ.
+Result<std::string> BindParameters(std::string_view sql, const std::vector<std::string>& values);
+// A Hive type (Glue column) as DuckDB's: string -> VARCHAR,
+// array<struct<a:int>> -> STRUCT(a INTEGER)[], decimal(10,2) -> DECIMAL(10,2).
+std::string DuckDbType(std::string_view hive_type);
+// A result column's DuckDB type as Athena reports it (name, precision, scale).
+ResultColumn AthenaColumn(const std::string& name, std::string_view duckdb_type);
+
+}  // namespace tarn::athena

@@ -1,0 +1,214 @@
+// LakeQueryRunner over a real S3 service, Glue catalog and query module
+// (this test runs from bin/, beside libtarn_query.so).
+#include "services/athena/query_runner.h"
+
+#include <gtest/gtest.h>
+
+#include "query/query_loader.h"
+#include "services/s3/s3_lake.h"
+#include "storage/test_temp_dir.h"
+
+namespace tarn::athena {
+namespace {
+
+using Json = nlohmann::json;
+
+TEST(BindParameters, ReplacesPlaceholdersOutsideQuotes) {
+  auto r = BindParameters("SELECT * FROM t WHERE a = ? AND b = '?' AND \"c?\" = ? -- ?\n", {"1", "'x'"});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, "SELECT * FROM t WHERE a = 1 AND b = '?' AND \"c?\" = 'x' -- ?\n");
+  EXPECT_FALSE(BindParameters("SELECT ?", {}).ok());
+  EXPECT_FALSE(BindParameters("SELECT 1", {"2"}).ok());
+  EXPECT_EQ(*BindParameters("SELECT 'it''s ?', ?", {"3"}), "SELECT 'it''s ?', 3");
+}
+
+TEST(Types, HiveToDuckDbAndDuckDbToAthena) {
+  EXPECT_EQ(DuckDbType("string"), "VARCHAR");
+  EXPECT_EQ(DuckDbType("array<struct<a:int,b:decimal(10,2)>>"),
+            "STRUCT(\"a\" INTEGER, \"b\" DECIMAL(10,2))[]");
+  EXPECT_EQ(DuckDbType("map<string,bigint>"), "MAP(VARCHAR, BIGINT)");
+  EXPECT_EQ(DuckDbType("varchar(20)"), "VARCHAR");
+  ResultColumn c = AthenaColumn("x", "DECIMAL(12,3)");
+  EXPECT_EQ(c.type, "decimal");
+  EXPECT_EQ(c.precision, 12);
+  EXPECT_EQ(c.scale, 3);
+  EXPECT_EQ(AthenaColumn("x", "VARCHAR").type, "varchar");
+  EXPECT_EQ(AthenaColumn("x", "INTEGER[]").type, "array");
+  EXPECT_EQ(AthenaColumn("x", "BIGINT").precision, 19);
+}
+
+class QueryRunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    storage::MetaStore::Options mo;
+    mo.path = dir_.Join("meta.db");
+    mo.synchronous = false;
+    auto meta = storage::MetaStore::Open(mo);
+    ASSERT_TRUE(meta.ok()) << meta.status().ToString();
+    meta_ = std::move(*meta);
+    auto blobs = storage::BlobStore::Open(storage::Env::Default(), dir_.path());
+    ASSERT_TRUE(blobs.ok());
+    blobs_ = std::move(*blobs);
+    s3_ = std::make_unique<s3::S3Service>(meta_.get(), blobs_.get(), s3::ServiceOptions{});
+    ASSERT_TRUE(s3_->Start().ok());
+    glue_ = std::make_unique<glue::GlueService>(meta_.get(), glue::ServiceOptions{});
+    ASSERT_TRUE(glue_->Start().ok());
+    lake_ = std::make_unique<s3::S3Lake>(s3_.get());
+    query::QueryConfig config;
+    config.threads = 2;
+    config.lake = lake_.get();
+    auto engine = query::CreateQueryEngine(config);
+    ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+    engine_ = std::move(*engine);
+    LakeQueryRunner::Deps deps;
+    deps.glue = glue_.get();
+    deps.s3 = s3_.get();
+    deps.lake = lake_.get();
+    deps.engine = [this]() -> Result<query::QueryEngine*> { return engine_.get(); };
+    runner_ = std::make_unique<LakeQueryRunner>(deps);
+    ASSERT_TRUE(s3_->CreateBucket("lake", "").ok());
+    ASSERT_TRUE(s3_->CreateBucket("results", "").ok());
+    ASSERT_TRUE(glue_->CreateDatabase(Json{{"Name", "shop"}}, {}).ok());
+  }
+
+  void Put(const std::string& key, const std::string& data) {
+    auto body = s3_->NewBody("");
+    ASSERT_TRUE(body.ok());
+    ASSERT_TRUE((*body)->Append(data).ok());
+    s3::PutObjectInput in;
+    in.bucket = "lake";
+    in.key = key;
+    ASSERT_TRUE(s3_->PutObject(in, std::move(*body)).ok());
+  }
+
+  std::string Get(const std::string& bucket, const std::string& key) {
+    auto obj = s3_->GetObject(bucket, key);
+    if (!obj.ok()) return "<" + obj.status().ToString() + ">";
+    auto reader = s3_->OpenReader(*obj);
+    std::string out((*reader)->size(), '\0');
+    EXPECT_TRUE((*reader)->ReadAt(0, out.data(), out.size()).ok());
+    return out;
+  }
+
+  Result<QueryOutcome> Run(const std::string& sql, std::vector<std::string> params = {}) {
+    QueryRequest r;
+    r.query_execution_id = "q" + std::to_string(++n_);
+    r.sql = sql;
+    r.database = "shop";
+    r.output_location = "s3://results/athena/";
+    r.execution_parameters = std::move(params);
+    std::atomic<bool> stop{false};
+    return runner_->Run(r, stop);
+  }
+
+  std::string Csv(const QueryOutcome& o) {
+    return Get("results", o.result_location.substr(std::string("s3://results/").size()));
+  }
+
+  // A CSV table partitioned by dt, with a header line to skip.
+  void MakeOrders() {
+    Put("orders/dt=2024-01-01/a.csv", "id,item,price\n1,apple,1.5\n2,pear,2.25\n");
+    Put("orders/dt=2024-01-02/a.csv", "id,item,price\n3,\"plum, red\",3\n");
+    Put("orders/dt=2024-01-02/_SUCCESS", "x");
+    Json sd = {{"Columns", Json::array({{{"Name", "id"}, {"Type", "bigint"}},
+                                        {{"Name", "item"}, {"Type", "string"}},
+                                        {{"Name", "price"}, {"Type", "double"}}})},
+               {"Location", "s3://lake/orders/"},
+               {"SerdeInfo", {{"SerializationLibrary", "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"},
+                              {"Parameters", {{"field.delim", ","}}}}}};
+    Json table = {{"Name", "orders"},
+                  {"TableType", "EXTERNAL_TABLE"},
+                  {"Parameters", {{"classification", "csv"}, {"skip.header.line.count", "1"}}},
+                  {"PartitionKeys", Json::array({{{"Name", "dt"}, {"Type", "string"}}})},
+                  {"StorageDescriptor", sd}};
+    ASSERT_TRUE(glue_->CreateTable("shop", table).ok());
+    for (const char* dt : {"2024-01-01", "2024-01-02", "2024-01-03"}) {
+      Json psd = sd;
+      psd["Location"] = std::string("s3://lake/orders/dt=") + dt + "/";
+      ASSERT_TRUE(glue_->CreatePartition("shop", "orders",
+                                         Json{{"Values", Json::array({dt})}, {"StorageDescriptor", psd}})
+                      .ok());
+    }
+  }
+
+  storage::TestTempDir dir_;
+  std::unique_ptr<storage::MetaStore> meta_;
+  std::unique_ptr<storage::BlobStore> blobs_;
+  std::unique_ptr<s3::S3Service> s3_;
+  std::unique_ptr<glue::GlueService> glue_;
+  std::unique_ptr<s3::S3Lake> lake_;
+  std::unique_ptr<query::QueryEngine> engine_;
+  std::unique_ptr<LakeQueryRunner> runner_;
+  int n_ = 0;
+};
+
+TEST_F(QueryRunnerTest, SelectOverAPartitionedGlueTable) {
+  MakeOrders();
+  Result<QueryOutcome> o = Run("SELECT dt, count(*) AS n, sum(price) AS total FROM orders GROUP BY dt ORDER BY dt");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(Csv(*o), "\"dt\",\"n\",\"total\"\n\"2024-01-01\",\"2\",\"3.75\"\n\"2024-01-02\",\"1\",\"3.0\"\n");
+  EXPECT_EQ(o->statement_type, "DML");
+  EXPECT_EQ(o->rows, 2);
+  ASSERT_EQ(o->columns.size(), 3u);
+  EXPECT_EQ(o->columns[0].type, "varchar");
+  EXPECT_EQ(o->columns[1].type, "bigint");
+  EXPECT_EQ(o->columns[2].type, "double");
+  EXPECT_GT(o->data_scanned_bytes, 0);
+  EXPECT_EQ(o->result_location, "s3://results/athena/q1.csv");
+  Json meta = Json::parse(Get("results", "athena/q1.csv.metadata"));
+  EXPECT_EQ(meta["ColumnInfo"][1]["Type"], "bigint");
+  // Qualified names, quoted values, parameters, partition filters.
+  o = Run("SELECT item FROM shop.orders WHERE dt = ? AND price > ? ORDER BY id", {"'2024-01-02'", "1"});
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(Csv(*o), "\"item\"\n\"plum, red\"\n");
+}
+
+TEST_F(QueryRunnerTest, ShowAndDescribeComeFromTheCatalog) {
+  MakeOrders();
+  Result<QueryOutcome> o = Run("SHOW TABLES");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(Csv(*o), "\"tab_name\"\n\"orders\"\n");
+  o = Run("SHOW PARTITIONS orders");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(Csv(*o), "\"partition\"\n\"dt=2024-01-01\"\n\"dt=2024-01-02\"\n\"dt=2024-01-03\"\n");
+  o = Run("DESCRIBE shop.orders");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_NE(Csv(*o).find("\"dt\tstring\tpartition key\""), std::string::npos) << Csv(*o);
+  o = Run("SHOW DATABASES");
+  ASSERT_TRUE(o.ok());
+  EXPECT_NE(Csv(*o).find("\"shop\""), std::string::npos);
+}
+
+TEST_F(QueryRunnerTest, ErrorsAreTheQuerys) {
+  MakeOrders();
+  Result<QueryOutcome> o = Run("SELECT nope FROM orders");
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.status().code(), Code::kInvalidArgument);
+  o = Run("SELECT * FROM no_such_table");
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.status().code(), Code::kInvalidArgument);
+  o = Run("CREATE TABLE x AS SELECT 1");
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.status().message().find("CREATE table is not supported"), std::string::npos)
+      << o.status().ToString();
+  // SQL cannot reach the server's files.
+  o = Run("SELECT * FROM read_csv('/etc/hostname')");
+  ASSERT_FALSE(o.ok());
+}
+
+TEST_F(QueryRunnerTest, BytesScannedCutoff) {
+  MakeOrders();
+  QueryRequest r;
+  r.query_execution_id = "cut";
+  r.sql = "SELECT count(*) FROM orders";
+  r.database = "shop";
+  r.output_location = "s3://results/athena/";
+  r.bytes_scanned_cutoff = 10;
+  std::atomic<bool> stop{false};
+  Result<QueryOutcome> o = runner_->Run(r, stop);
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.status().code(), Code::kResourceExhausted);
+}
+
+}  // namespace
+}  // namespace tarn::athena
