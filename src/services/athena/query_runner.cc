@@ -6,6 +6,7 @@
 #include <cctype>
 #include <chrono>
 
+#include "services/athena/dialect.h"
 #include "services/glue/glue_validate.h"
 
 namespace tarn::athena {
@@ -545,6 +546,7 @@ Result<QueryOutcome> LakeQueryRunner::Run(const QueryRequest& request, const std
                                                                     : Lower(first));
   }
 
+  TARN_ASSIGN_OR_RETURN(sql, TranslateDialect(sql));
   TARN_ASSIGN_OR_RETURN(query::QueryEngine * engine, deps_.engine());
   GlueCatalog catalog(deps_.glue, deps_.lake, db);
   query::CsvOptions options;

@@ -161,6 +161,11 @@ TEST_F(QueryRunnerTest, SelectOverAPartitionedGlueTable) {
   o = Run("SELECT item FROM shop.orders WHERE dt = ? AND price > ? ORDER BY id", {"'2024-01-02'", "1"});
   ASSERT_TRUE(o.ok()) << o.status().ToString();
   EXPECT_EQ(Csv(*o), "\"item\"\n\"plum, red\"\n");
+  // Athena's (Trino's) functions.
+  o = Run("SELECT approx_distinct(item) AS d, array_join(list(item ORDER BY item), '|') AS j, "
+          "date_format(date_parse(dt, '%Y-%m-%d'), '%M %e') AS m FROM orders WHERE id = 3 GROUP BY dt");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(Csv(*o), "\"d\",\"j\",\"m\"\n\"1\",\"plum, red\",\"January 2\"\n");
 }
 
 TEST_F(QueryRunnerTest, ShowAndDescribeComeFromTheCatalog) {
