@@ -22,6 +22,10 @@
 #include "services/kinesis/kinesis_api.h"
 #include "services/kinesis/kinesis_service.h"
 #include "query/query_loader.h"
+#include "services/athena/athena_api.h"
+#include "services/athena/athena_service.h"
+#include "services/athena/query_runner.h"
+#include "services/athena/s3_results.h"
 #include "services/glue/crawler_service.h"
 #include "services/glue/glue_api.h"
 #include "services/glue/glue_service.h"
@@ -47,15 +51,22 @@ struct App::Impl {
   std::unique_ptr<s3::S3Api> s3_api;
   // S3 as the query engine's lake (s3:// paths in SQL and crawls).
   std::unique_ptr<s3::S3Lake> lake;
-  // The crawls' query engine, opened by the first crawl (a server that
-  // never crawls never maps DuckDB) and closed after the crawlers.
-  std::mutex crawl_engine_mu;
-  std::unique_ptr<query::QueryEngine> crawl_engine;  // GUARDED_BY(crawl_engine_mu)
+  // The query engine of crawls and Athena, opened by the first that needs
+  // it (a server that never queries never maps DuckDB) and closed after
+  // both.
+  std::mutex lake_engine_mu;
+  std::unique_ptr<query::QueryEngine> lake_engine;  // GUARDED_BY(lake_engine_mu)
   std::unique_ptr<kinesis::KinesisService> kinesis;
   std::unique_ptr<kinesis::KinesisApi> kinesis_api;
   std::unique_ptr<glue::GlueService> glue;
   std::unique_ptr<glue::CrawlerService> crawlers;
   std::unique_ptr<glue::GlueApi> glue_api;
+  // Athena: query history and workgroups in meta.db, queries on the
+  // service's own threads through `query_runner` (SQL on the lake engine).
+  std::unique_ptr<athena::LakeQueryRunner> query_runner;
+  std::unique_ptr<athena::S3ResultObjects> athena_results;
+  std::unique_ptr<athena::AthenaService> athena;
+  std::unique_ptr<athena::AthenaApi> athena_api;
   std::unique_ptr<Router> router;
   std::unique_ptr<http::Server> http;
 
@@ -65,6 +76,8 @@ struct App::Impl {
     // Crawl threads use the catalog, the engine and the lake: they end
     // before any of those goes.
     if (crawlers) crawlers->Shutdown();
+    // Query threads read the catalog and S3: they end before those go.
+    if (athena) athena->Shutdown();
     http.reset();
     if (lock_fd >= 0) ::close(lock_fd);
   }
@@ -85,25 +98,26 @@ Result<int> LockDataDir(const std::string& dir) {
   return fd;
 }
 
-// The crawls' engine: small, so that a crawl cannot starve requests or
-// the machine (two threads, 1 GiB, spilling to <data>/tmp/duckdb).
-Result<query::QueryEngine*> CrawlEngine(App::Impl* impl, storage::Env* env) {
-  std::lock_guard<std::mutex> lock(impl->crawl_engine_mu);
-  if (impl->crawl_engine) return impl->crawl_engine.get();
+// The engine of crawls and Athena queries: bounded, so that SQL cannot
+// take the machine (one thread per core, 2 GiB, spilling to
+// <data>/tmp/duckdb); SQL in it reaches the lake and nothing else.
+Result<query::QueryEngine*> LakeEngine(App::Impl* impl, storage::Env* env) {
+  std::lock_guard<std::mutex> lock(impl->lake_engine_mu);
+  if (impl->lake_engine) return impl->lake_engine.get();
   query::QueryConfig config;
-  config.threads = 2;
-  config.memory_limit = "1GiB";
+  config.threads = 0;
+  config.memory_limit = "2GiB";
   config.temp_dir = impl->options.data_dir + "/tmp/duckdb";
   config.lake = impl->lake.get();
   TARN_RETURN_IF_ERROR(env->CreateDirs(config.temp_dir));
-  TARN_ASSIGN_OR_RETURN(impl->crawl_engine, query::CreateQueryEngine(config));
-  return impl->crawl_engine.get();
+  TARN_ASSIGN_OR_RETURN(impl->lake_engine, query::CreateQueryEngine(config));
+  return impl->lake_engine.get();
 }
 
 glue::CrawlFunction MakeCrawlFunction(App::Impl* impl, storage::Env* env) {
   return [impl, env](const glue::CrawlSpec& spec,
                      const std::atomic<bool>& stop) -> Result<glue::CrawlResult> {
-    TARN_ASSIGN_OR_RETURN(query::QueryEngine * engine, CrawlEngine(impl, env));
+    TARN_ASSIGN_OR_RETURN(query::QueryEngine * engine, LakeEngine(impl, env));
     glue::CrawlContext context;
     context.glue = impl->glue.get();
     context.engine = engine;
@@ -183,6 +197,23 @@ Result<std::unique_ptr<App>> App::Start(const ServeOptions& options, storage::En
                                                    impl->crawlers.get());
   impl->router->json()->Register(impl->glue_api.get());
 
+  // Athena over the Glue catalog, results in tarn's S3.
+  athena::LakeQueryRunner::Deps runner_deps;
+  runner_deps.glue = impl->glue.get();
+  runner_deps.s3 = impl->s3.get();
+  runner_deps.lake = impl->lake.get();
+  runner_deps.engine = [impl = impl.get(), env] { return LakeEngine(impl, env); };
+  impl->query_runner = std::make_unique<athena::LakeQueryRunner>(std::move(runner_deps));
+  impl->athena_results = std::make_unique<athena::S3ResultObjects>(impl->s3.get());
+  athena::AthenaOptions athena_options;
+  athena_options.region = options.region;
+  impl->athena = std::make_unique<athena::AthenaService>(
+      impl->meta.get(), impl->query_runner.get(), impl->athena_results.get(), impl->glue.get(),
+      athena_options);
+  TARN_RETURN_IF_ERROR(impl->athena->Start().WithContext("starting Athena"));
+  impl->athena_api = std::make_unique<athena::AthenaApi>(impl->athena.get(), impl->pool.get());
+  impl->router->json()->Register(impl->athena_api.get());
+
   http::Server::Options http_options;
   http_options.host = options.host;
   http_options.port = options.port;
@@ -213,6 +244,7 @@ void App::Shutdown(std::chrono::milliseconds grace) {
   impl_->http->Shutdown(grace);
   impl_->pool->Join();
   impl_->crawlers->Shutdown();
+  impl_->athena->Shutdown();
 }
 
 int RunServe(const ServeOptions& options) {

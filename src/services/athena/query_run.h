@@ -11,8 +11,8 @@
 // double-quoted and a header row (what Athena writes; NULL is an empty
 // unquoted field), plus <QueryExecutionId>.csv.metadata (tarn writes the
 // column metadata as JSON there; Athena's is a binary protobuf no client
-// reads directly). DDL and other statements without rows write a .txt
-// result as Athena does (empty for DDL).
+// reads directly). Utility statements (SHOW, DESCRIBE) write a .txt of one
+// value per line, as Athena does.
 #pragma once
 
 #include <atomic>

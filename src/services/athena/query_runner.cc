@@ -67,15 +67,6 @@ std::string Ident(std::string_view s) {
   return out + "\"";
 }
 
-void CsvField(std::string_view text, std::string& out) {
-  out += '"';
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-
 // Splits a type's arguments at top-level commas (outside <> and ()).
 std::vector<std::string_view> SplitArgs(std::string_view s) {
   std::vector<std::string_view> out;
@@ -305,22 +296,18 @@ Json MetadataJson(const std::vector<ResultColumn>& columns) {
   return Json{{"ColumnInfo", std::move(list)}};
 }
 
-// A result made by tarn itself (SHOW, DESCRIBE): one varchar column.
+// A result made by tarn itself (SHOW, DESCRIBE): one varchar column, as
+// Athena writes utility results, a .txt of one value per line.
 Result<QueryOutcome> WriteLines(s3::S3Service* s3, const Output& out, const std::string& id,
                                 const std::string& column, const std::vector<std::string>& lines) {
-  std::string csv;
-  CsvField(column, csv);
-  csv += '\n';
-  for (const std::string& l : lines) {
-    CsvField(l, csv);
-    csv += '\n';
-  }
+  std::string text;
+  for (const std::string& l : lines) text += l + "\n";
   QueryOutcome o;
   o.statement_type = "UTILITY";
   o.columns.push_back(ResultColumn{column, "varchar", 2147483647, 0, true});
   o.rows = static_cast<int64_t>(lines.size());
-  const std::string key = out.prefix + id + ".csv";
-  TARN_RETURN_IF_ERROR(PutText(s3, out.bucket, key, csv, "text/csv"));
+  const std::string key = out.prefix + id + ".txt";
+  TARN_RETURN_IF_ERROR(PutText(s3, out.bucket, key, text, "text/plain"));
   TARN_RETURN_IF_ERROR(PutText(s3, out.bucket, key + ".metadata", MetadataJson(o.columns).dump(),
                                "application/json"));
   o.result_location = "s3://" + out.bucket + "/" + key;
