@@ -1,9 +1,10 @@
-// tarn: the command line. Subcommands: serve, version.
+// tarn: the command line. Subcommands: serve, sql, version.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <string>
 
+#include "cli/sql_command.h"
 #include "common/log.h"
 #include "query/query_loader.h"
 #include "server/app.h"
@@ -86,6 +87,21 @@ int main(int argc, char** argv) {
   serve_cmd->add_flag("--no-request-log", quiet_requests, "Do not log one line per request")
       ->envname("TARN_NO_REQUEST_LOG");
 
+  tarn::cli::SqlOptions sql;
+  CLI::App* sql_cmd = app.add_subcommand(
+      "sql", "Run a query through a running server's Athena API and print the result");
+  sql_cmd->add_option("query", sql.sql, "The SQL (default: read it from stdin)");
+  sql_cmd->add_option("--endpoint", sql.endpoint,
+                      "The server, http://HOST:PORT ($AWS_ENDPOINT_URL, else http://127.0.0.1:4566)");
+  sql_cmd->add_option("--region", sql.region, "Region ($AWS_REGION, else us-east-1)");
+  sql_cmd->add_option("--database", sql.database, "The Glue database unqualified names are in");
+  sql_cmd->add_option("--workgroup", sql.workgroup, "The Athena workgroup (default: primary)");
+  sql_cmd->add_option("--output-location", sql.output_location, "Where results go in tarn's S3")
+      ->capture_default_str();
+  sql_cmd->add_option("--format", sql.format, "table, csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}))
+      ->capture_default_str();
+
   CLI::App* version_cmd = app.add_subcommand("version", "Print tarn's and DuckDB's versions");
 
   CLI11_PARSE(app, argc, argv);
@@ -94,6 +110,7 @@ int main(int argc, char** argv) {
     std::printf("tarn %s\n%s\n", TARN_VERSION, tarn::query::DescribeQueryEngine().c_str());
     return 0;
   }
+  if (sql_cmd->parsed()) return tarn::cli::RunSql(sql);
   if (serve_cmd->parsed()) {
     if (!ParseListen(listen, &serve.host, &serve.port)) {
       std::fprintf(stderr, "tarn: --listen must be HOST:PORT, got '%s'\n", listen.c_str());
