@@ -5,7 +5,13 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <optional>
+#include <set>
 
+#include "common/encoding.h"
+#include "query/schema_inference.h"
+
+#include "services/athena/ddl.h"
 #include "services/athena/dialect.h"
 #include "services/glue/glue_validate.h"
 
@@ -115,6 +121,32 @@ bool Hidden(std::string_view rel) {
 
 // --- The catalog ------------------------------------------------------------------------
 
+// A view as Athena stores it in Glue: ViewOriginalText is
+// "/* Presto View: <base64 of {"originalSql": ..., ...}> */".
+constexpr std::string_view kViewPrefix = "/* Presto View: ";
+constexpr std::string_view kViewSuffix = " */";
+
+std::string ViewText(const std::string& sql, const std::string& db, const Json& columns) {
+  Json view = {{"originalSql", sql}, {"catalog", "awsdatacatalog"}, {"schema", db},
+               {"columns", columns}};
+  return std::string(kViewPrefix) + Base64Encode(view.dump()) + std::string(kViewSuffix);
+}
+
+Result<std::string> ViewSql(const Json& table) {
+  const std::string original = table.value("ViewOriginalText", "");
+  std::string_view text = original;
+  if (text.substr(0, kViewPrefix.size()) != kViewPrefix || text.size() < kViewPrefix.size() + kViewSuffix.size()) {
+    return InvalidArgument("view " + table.value("Name", "") + " is not a Presto view");
+  }
+  text = text.substr(kViewPrefix.size(), text.size() - kViewPrefix.size() - kViewSuffix.size());
+  std::optional<std::string> decoded = Base64Decode(text);
+  Json view = decoded ? Json::parse(*decoded, nullptr, false) : Json();
+  if (!view.is_object() || !view["originalSql"].is_string()) {
+    return InvalidArgument("view " + table.value("Name", "") + " has a malformed definition");
+  }
+  return TranslateDialect(view["originalSql"].get<std::string>());
+}
+
 class GlueCatalog : public query::Catalog {
  public:
   GlueCatalog(glue::GlueService* glue, query::Lake* lake, std::string database)
@@ -130,6 +162,7 @@ class GlueCatalog : public query::Catalog {
       return got.status();
     }
     const Json& t = (*got)["Table"];
+    if (t.value("TableType", "") == "VIRTUAL_VIEW") return ViewSql(t);
     const Json& sd = t.value("StorageDescriptor", Json::object());
     std::vector<std::pair<std::string, std::string>> columns;
     for (const Json& c : sd.value("Columns", Json::array())) {
@@ -446,6 +479,162 @@ ResultColumn AthenaColumn(const std::string& name, std::string_view duckdb_type)
   return c;
 }
 
+namespace {
+
+// "k=v/k2=v2/" folders under a table's location, for MSCK REPAIR TABLE.
+std::vector<std::vector<std::string>> HivePartitions(const std::vector<std::string>& keys,
+                                                     std::string_view rel_key) {
+  std::vector<std::vector<std::string>> out;
+  std::vector<std::string> values;
+  size_t start = 0;
+  for (const std::string& k : keys) {
+    const size_t slash = rel_key.find('/', start);
+    if (slash == std::string_view::npos) return out;
+    std::string_view part = rel_key.substr(start, slash - start);
+    if (part.substr(0, k.size() + 1) != k + "=") return out;
+    values.emplace_back(part.substr(k.size() + 1));
+    start = slash + 1;
+  }
+  out.push_back(std::move(values));
+  return out;
+}
+
+Status IgnoreIf(bool ignore, const Status& st, std::string_view code) {
+  if (ignore && st.aws_code() == code) return Status::OK();
+  return st;
+}
+
+}  // namespace
+
+Status LakeQueryRunner::ApplyDdl(const Ddl& d, const std::string& current_db,
+                                 const std::atomic<bool>& stop) {
+  glue::GlueService& glue = *deps_.glue;
+  const std::string db = d.database.empty() ? current_db : d.database;
+  switch (d.kind) {
+    case Ddl::Kind::kCreateDatabase:
+      return IgnoreIf(d.if_exists, glue.CreateDatabase(Json{{"Name", d.name}}, {}),
+                      "AlreadyExistsException");
+    case Ddl::Kind::kDropDatabase: {
+      if (!d.cascade) {
+        Result<Json> tables = glue.GetTables(d.name, "", "", 1);
+        if (tables.ok() && !(*tables)["TableList"].empty()) {
+          return InvalidArgument("database " + d.name + " is not empty: DROP DATABASE ... CASCADE drops its tables");
+        }
+      }
+      return IgnoreIf(d.if_exists, glue.DeleteDatabase(d.name), "EntityNotFoundException");
+    }
+    case Ddl::Kind::kCreateTable:
+      return IgnoreIf(d.if_exists, glue.CreateTable(db, d.table_input), "AlreadyExistsException");
+    case Ddl::Kind::kDropTable:
+    case Ddl::Kind::kDropView:
+      return IgnoreIf(d.if_exists, glue.DeleteTable(db, d.name), "EntityNotFoundException");
+    case Ddl::Kind::kCreateView: {
+      TARN_ASSIGN_OR_RETURN(std::string translated, TranslateDialect(d.view_sql));
+      TARN_ASSIGN_OR_RETURN(query::QueryEngine * engine, deps_.engine());
+      GlueCatalog catalog(deps_.glue, deps_.lake, db);
+      query::CsvOptions options;
+      options.catalog = &catalog;
+      options.database = db;
+      options.stop = &stop;
+      // The view's columns: its query, planned and run with no rows.
+      TARN_ASSIGN_OR_RETURN(query::CsvSummary shape,
+                            engine->ExecuteToCsv("SELECT * FROM (" + translated + ") LIMIT 0",
+                                                 options, [](std::string_view) { return Status::OK(); }));
+      Json columns = Json::array(), view_columns = Json::array();
+      for (const query::ResultColumnType& c : shape.columns) {
+        columns.push_back(Json{{"Name", c.name}, {"Type", query::HiveType(c.type)}});
+        view_columns.push_back(Json{{"name", c.name}, {"type", AthenaColumn(c.name, c.type).type}});
+      }
+      Json input = {{"Name", d.name},
+                    {"TableType", "VIRTUAL_VIEW"},
+                    {"Parameters", {{"presto_view", "true"}, {"comment", "Presto View"}}},
+                    {"PartitionKeys", Json::array()},
+                    {"ViewOriginalText", ViewText(d.view_sql, db, view_columns)},
+                    {"ViewExpandedText", "/* Presto View */"},
+                    {"StorageDescriptor", {{"Columns", columns}, {"Location", ""},
+                                           {"SerdeInfo", Json::object()}}}};
+      Status created = glue.CreateTable(db, input);
+      if (created.aws_code() != "AlreadyExistsException" || !d.or_replace) return created;
+      TARN_ASSIGN_OR_RETURN(Json current, glue.GetTable(db, d.name));
+      return glue.UpdateTable(db, input, current["Table"].value("VersionId", ""), false);
+    }
+    case Ddl::Kind::kAddPartitions:
+    case Ddl::Kind::kDropPartitions:
+    case Ddl::Kind::kRepairTable:
+      break;
+  }
+  // Partition statements: the table's keys and storage first.
+  TARN_ASSIGN_OR_RETURN(Json got, glue.GetTable(db, d.name));
+  const Json& table = got["Table"];
+  std::vector<std::string> keys;
+  for (const Json& k : table.value("PartitionKeys", Json::array())) keys.push_back(k.value("Name", ""));
+  if (keys.empty()) return InvalidArgument("table " + db + "." + d.name + " is not partitioned");
+  Json sd = table.value("StorageDescriptor", Json::object());
+  std::string base = sd.value("Location", "");
+  if (!base.empty() && base.back() != '/') base += '/';
+
+  auto ordered = [&](const Ddl::Partition& p) -> Result<std::vector<std::string>> {
+    std::vector<std::string> values;
+    for (const std::string& k : keys) {
+      auto it = std::find_if(p.values.begin(), p.values.end(),
+                             [&](const auto& kv) { return Lower(kv.first) == k; });
+      if (it == p.values.end()) return InvalidArgument("PARTITION is missing the key " + k);
+      values.push_back(it->second);
+    }
+    if (p.values.size() != keys.size()) return InvalidArgument("PARTITION names keys the table does not have");
+    return values;
+  };
+  auto input_for = [&](const std::vector<std::string>& values, std::string location) {
+    if (location.empty()) {
+      location = base;
+      for (size_t i = 0; i < keys.size(); ++i) location += keys[i] + "=" + values[i] + "/";
+    }
+    Json psd = sd;
+    psd["Location"] = location;
+    return Json{{"Values", values}, {"StorageDescriptor", psd}};
+  };
+
+  std::vector<Json> inputs;
+  if (d.kind == Ddl::Kind::kDropPartitions) {
+    std::vector<std::vector<std::string>> values;
+    for (const Ddl::Partition& p : d.partitions) {
+      TARN_ASSIGN_OR_RETURN(std::vector<std::string> v, ordered(p));
+      values.push_back(std::move(v));
+    }
+    TARN_ASSIGN_OR_RETURN(Json r, glue.BatchDeletePartition(db, d.name, values));
+    if (!d.if_exists && !r.value("Errors", Json::array()).empty()) {
+      return InvalidArgument("partition not found: " + r["Errors"][0].dump());
+    }
+    return Status::OK();
+  }
+  if (d.kind == Ddl::Kind::kAddPartitions) {
+    for (const Ddl::Partition& p : d.partitions) {
+      TARN_ASSIGN_OR_RETURN(std::vector<std::string> v, ordered(p));
+      inputs.push_back(input_for(v, p.location));
+    }
+  } else {  // MSCK REPAIR TABLE: every k=v/... folder under the location
+    std::string bucket, prefix;
+    if (!SplitS3(base, &bucket, &prefix)) return InvalidArgument("table location '" + base + "' is not s3://");
+    std::set<std::vector<std::string>> found;
+    TARN_RETURN_IF_ERROR(deps_.lake->List(bucket, prefix, [&](const query::Lake::Entry& e) {
+      for (auto& v : HivePartitions(keys, std::string_view(e.key).substr(prefix.size()))) found.insert(v);
+      return !stop.load();
+    }));
+    for (const auto& v : found) inputs.push_back(input_for(v, ""));
+  }
+  for (size_t i = 0; i < inputs.size(); i += 100) {
+    std::vector<Json> batch(inputs.begin() + i, inputs.begin() + std::min(inputs.size(), i + 100));
+    TARN_ASSIGN_OR_RETURN(Json r, glue.BatchCreatePartition(db, d.name, batch));
+    for (const Json& e : r.value("Errors", Json::array())) {
+      const std::string code = e.value("ErrorDetail", Json::object()).value("ErrorCode", "");
+      // Existing partitions are fine for MSCK and ADD IF NOT EXISTS.
+      if (code == "AlreadyExistsException" && (d.if_exists || d.kind == Ddl::Kind::kRepairTable)) continue;
+      return InvalidArgument("partition not added: " + e.dump());
+    }
+  }
+  return Status::OK();
+}
+
 Result<QueryOutcome> LakeQueryRunner::Run(const QueryRequest& request, const std::atomic<bool>& stop) {
   Output out;
   if (!SplitS3(request.output_location, &out.bucket, &out.prefix)) {
@@ -526,6 +715,16 @@ Result<QueryOutcome> LakeQueryRunner::Run(const QueryRequest& request, const std
       lines.push_back(k.value("Name", "") + "\t" + k.value("Type", "") + "\tpartition key");
     }
     return WriteLines(deps_.s3, out, request.query_execution_id, "col_name", lines);
+  }
+  if (IsDdl(sql)) {
+    TARN_ASSIGN_OR_RETURN(Ddl ddl, ParseDdl(sql));
+    TARN_RETURN_IF_ERROR(ApplyDdl(ddl, db, stop));
+    QueryOutcome o;
+    o.statement_type = "DDL";
+    const std::string key = out.prefix + request.query_execution_id + ".txt";
+    TARN_RETURN_IF_ERROR(PutText(deps_.s3, out.bucket, key, "", "text/plain"));
+    o.result_location = "s3://" + out.bucket + "/" + key;
+    return o;
   }
   if (first != "select" && first != "with" && first != "values" && first != "explain" &&
       first != "(") {

@@ -8,8 +8,10 @@
 //
 // Statements: queries (SELECT, WITH, VALUES, EXPLAIN) run on the engine;
 // SHOW DATABASES / SHOW SCHEMAS, SHOW TABLES [IN db], SHOW PARTITIONS t and
-// DESCRIBE t answer from the catalog. DDL and INSERT are refused naming
-// the statement (they arrive with CTAS). ExecutionParameters replace the
+// DESCRIBE t answer from the catalog; DDL (ddl.h: CREATE EXTERNAL TABLE,
+// DROP TABLE, ALTER TABLE ADD/DROP PARTITION, MSCK REPAIR TABLE, CREATE /
+// DROP VIEW, CREATE / DROP DATABASE) acts on the catalog. CTAS and INSERT
+// are refused naming the statement (they need writes to the lake). ExecutionParameters replace the
 // `?` placeholders, in order, as SQL literals (Athena's rule).
 #pragma once
 
@@ -18,6 +20,7 @@
 #include <string>
 
 #include "query/query_engine.h"
+#include "services/athena/ddl.h"
 #include "services/athena/query_run.h"
 #include "services/glue/glue_service.h"
 #include "services/s3/s3_service.h"
@@ -38,6 +41,9 @@ class LakeQueryRunner : public QueryRunner {
   Result<QueryOutcome> Run(const QueryRequest& request, const std::atomic<bool>& stop) override;
 
  private:
+  // DDL acts on the Glue catalog (ddl.h).
+  Status ApplyDdl(const Ddl& ddl, const std::string& current_db, const std::atomic<bool>& stop);
+
   Deps deps_;
 };
 
