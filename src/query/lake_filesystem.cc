@@ -39,19 +39,45 @@ bool ParsePath(std::string_view path, LakePath* out) {
   throw duckdb::IOException("%s: %s", path, status.message());
 }
 
+// An object open for reading, or a new one being written (committed by
+// FileSync or Close, so that a failed COPY leaves nothing behind).
 class LakeFileHandle : public duckdb::FileHandle {
  public:
   LakeFileHandle(duckdb::FileSystem& fs, const std::string& path, duckdb::FileOpenFlags flags,
                  std::unique_ptr<LakeObject> object)
       : FileHandle(fs, path, flags), object_(std::move(object)) {}
+  LakeFileHandle(duckdb::FileSystem& fs, const std::string& path, duckdb::FileOpenFlags flags,
+                 std::unique_ptr<LakeWriter> writer)
+      : FileHandle(fs, path, flags), writer_(std::move(writer)) {}
 
-  void Close() override {}
+  void Close() override { Commit(); }
 
-  LakeObject& object() { return *object_; }
+  void Commit() {
+    if (!writer_ || committed_) return;
+    Status st = writer_->Commit();
+    if (!st.ok()) Throw(st, path);
+    committed_ = true;
+  }
+
+  LakeObject& object() {
+    if (!object_) throw duckdb::IOException("%s is open for writing", path);
+    return *object_;
+  }
+  bool writing() const { return writer_ != nullptr; }
+  void Append(const char* data, size_t n) {
+    if (committed_) throw duckdb::IOException("%s: written after it was committed", path);
+    Status st = writer_->Append(std::string_view(data, n));
+    if (!st.ok()) Throw(st, path);
+    written += n;
+  }
+
   uint64_t position = 0;
+  uint64_t written = 0;
 
  private:
   std::unique_ptr<LakeObject> object_;
+  std::unique_ptr<LakeWriter> writer_;
+  bool committed_ = false;
 };
 
 class LakeFileSystem : public duckdb::FileSystem {
@@ -73,8 +99,12 @@ class LakeFileSystem : public duckdb::FileSystem {
       throw duckdb::IOException("%s: not an object path (s3://bucket/key)", path);
     }
     if (flags.OpenForWriting()) {
-      throw duckdb::NotImplementedException(
-          "Writing to %s is not supported by tarn yet: s3:// paths are read-only to SQL", path);
+      if (flags.OpenForAppending()) {
+        throw duckdb::NotImplementedException("%s: objects cannot be appended to", path);
+      }
+      Result<std::unique_ptr<LakeWriter>> writer = lake_->Create(p.bucket, p.key);
+      if (!writer.ok()) Throw(writer.status(), path);
+      return duckdb::make_uniq<LakeFileHandle>(*this, path, flags, std::move(*writer));
     }
     Result<std::unique_ptr<LakeObject>> object = lake_->Open(p.bucket, p.key);
     if (!object.ok()) {
@@ -105,7 +135,86 @@ class LakeFileSystem : public duckdb::FileSystem {
   }
 
   int64_t GetFileSize(duckdb::FileHandle& handle) override {
-    return static_cast<int64_t>(handle.Cast<LakeFileHandle>().object().size());
+    auto& h = handle.Cast<LakeFileHandle>();
+    return static_cast<int64_t>(h.writing() ? h.written : h.object().size());
+  }
+
+  void Write(duckdb::FileHandle& handle, void* buffer, int64_t nr_bytes, duckdb::idx_t location) override {
+    auto& h = handle.Cast<LakeFileHandle>();
+    if (!h.writing()) throw duckdb::IOException("%s is open for reading", h.path);
+    if (location != h.written) {
+      throw duckdb::IOException("%s: objects are written front to back (write at %llu, %llu written)",
+                                h.path, static_cast<unsigned long long>(location),
+                                static_cast<unsigned long long>(h.written));
+    }
+    h.Append(static_cast<const char*>(buffer), static_cast<size_t>(nr_bytes));
+  }
+
+  int64_t Write(duckdb::FileHandle& handle, void* buffer, int64_t nr_bytes) override {
+    auto& h = handle.Cast<LakeFileHandle>();
+    Write(handle, buffer, nr_bytes, h.written);
+    return nr_bytes;
+  }
+
+  void FileSync(duckdb::FileHandle& handle) override { handle.Cast<LakeFileHandle>().Commit(); }
+
+  void RemoveFile(const std::string& path, duckdb::optional_ptr<duckdb::FileOpener>) override {
+    LakePath p;
+    if (!ParsePath(path, &p) || p.key.empty()) throw duckdb::IOException("%s: not an object path", path);
+    Status st = lake_->Delete(p.bucket, p.key);
+    if (!st.ok()) Throw(st, path);
+  }
+
+  bool TryRemoveFile(const std::string& path, duckdb::optional_ptr<duckdb::FileOpener> opener) override {
+    LakePath p;
+    if (!ParsePath(path, &p) || p.key.empty()) return false;
+    return lake_->Delete(p.bucket, p.key).ok();
+  }
+
+  // S3 has no folders: creating one is nothing, and removing one removes
+  // the objects under it.
+  void CreateDirectory(const std::string&, duckdb::optional_ptr<duckdb::FileOpener>) override {}
+  void RemoveDirectory(const std::string& path, duckdb::optional_ptr<duckdb::FileOpener>) override {
+    LakePath p;
+    if (!ParsePath(path, &p)) return;
+    std::string prefix = p.key;
+    if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+    std::vector<std::string> keys;
+    Status st = lake_->List(p.bucket, prefix, [&](const Lake::Entry& e) {
+      keys.push_back(e.key);
+      return true;
+    });
+    if (!st.ok() && st.code() != Code::kNotFound) Throw(st, path);
+    for (const std::string& k : keys) {
+      st = lake_->Delete(p.bucket, k);
+      if (!st.ok()) Throw(st, path);
+    }
+  }
+
+  // A copy then a delete: S3 has no rename.
+  void MoveFile(const std::string& source, const std::string& target,
+                duckdb::optional_ptr<duckdb::FileOpener>) override {
+    LakePath from, to;
+    if (!ParsePath(source, &from) || !ParsePath(target, &to)) {
+      throw duckdb::IOException("cannot move %s to %s", source, target);
+    }
+    Result<std::unique_ptr<LakeObject>> in = lake_->Open(from.bucket, from.key);
+    if (!in.ok()) Throw(in.status(), source);
+    Result<std::unique_ptr<LakeWriter>> out = lake_->Create(to.bucket, to.key);
+    if (!out.ok()) Throw(out.status(), target);
+    std::string buf(1 << 20, '\0');
+    for (uint64_t at = 0; at < (*in)->size();) {
+      Result<size_t> n = (*in)->ReadAt(at, buf.data(), buf.size());
+      if (!n.ok()) Throw(n.status(), source);
+      if (*n == 0) break;
+      Status st = (*out)->Append(std::string_view(buf.data(), *n));
+      if (!st.ok()) Throw(st, target);
+      at += *n;
+    }
+    Status st = (*out)->Commit();
+    if (!st.ok()) Throw(st, target);
+    st = lake_->Delete(from.bucket, from.key);
+    if (!st.ok()) Throw(st, source);
   }
 
   duckdb::timestamp_t GetLastModifiedTime(duckdb::FileHandle& handle) override {

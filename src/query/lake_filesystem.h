@@ -8,8 +8,10 @@
 // read_parquet(..., hive_partitioning = true) prunes partitions from the
 // key names as it does for local files.
 //
-// Writing to s3:// (COPY ... TO, CTAS) is not served yet: opening for
-// writing is an error naming the path.
+// Writes (COPY ... TO 's3://...', which CTAS and INSERT INTO use) create
+// objects through the lake, front to back; an object appears when DuckDB
+// syncs or closes it, so a failed COPY leaves no half object. Folders are
+// implied by keys; a move is a copy and a delete.
 #pragma once
 
 #include <memory>

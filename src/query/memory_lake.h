@@ -64,6 +64,37 @@ class MemoryLake : public Lake {
         std::make_unique<MemoryObject>(o->second, std::string(key) == failing_));
   }
 
+  class Writer : public LakeWriter {
+   public:
+    Writer(MemoryLake* lake, std::string bucket, std::string key)
+        : lake_(lake), bucket_(std::move(bucket)), key_(std::move(key)) {}
+    Status Append(std::string_view data) override {
+      data_ += data;
+      return Status::OK();
+    }
+    Status Commit() override {
+      lake_->Put(bucket_, key_, data_);
+      return Status::OK();
+    }
+
+   private:
+    MemoryLake* lake_;
+    std::string bucket_, key_, data_;
+  };
+
+  Result<std::unique_ptr<LakeWriter>> Create(std::string_view bucket, std::string_view key) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!buckets_.count(std::string(bucket))) return NotFound("no such bucket");
+    return std::unique_ptr<LakeWriter>(std::make_unique<Writer>(this, std::string(bucket), std::string(key)));
+  }
+
+  Status Delete(std::string_view bucket, std::string_view key) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto b = buckets_.find(std::string(bucket));
+    if (b != buckets_.end()) b->second.erase(std::string(key));
+    return Status::OK();
+  }
+
   int lists = 0;
   std::multiset<std::string> opened;
 

@@ -34,6 +34,15 @@ class LakeObject {
   virtual Result<size_t> ReadAt(uint64_t offset, char* buf, size_t n) = 0;
 };
 
+// A new object being written; nothing is visible until Commit.
+class LakeWriter {
+ public:
+  virtual ~LakeWriter() = default;  // without Commit: nothing is written
+  virtual Status Append(std::string_view data) = 0;
+  // Makes the object (durably) what was appended.
+  virtual Status Commit() = 0;
+};
+
 class Lake {
  public:
   struct Entry {
@@ -50,6 +59,11 @@ class Lake {
   // the returned object reads). NotFound when absent.
   virtual Result<std::unique_ptr<LakeObject>> Open(std::string_view bucket,
                                                    std::string_view key) = 0;
+  // Writes (CTAS, INSERT INTO): a new object at bucket/key, replacing any
+  // when committed; deleting one (absent is fine).
+  virtual Result<std::unique_ptr<LakeWriter>> Create(std::string_view bucket,
+                                                     std::string_view key) = 0;
+  virtual Status Delete(std::string_view bucket, std::string_view key) = 0;
 };
 
 // Table names in SQL, resolved by tarn (the Glue catalog, for Athena): the

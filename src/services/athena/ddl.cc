@@ -98,14 +98,12 @@ class Parser {
         TARN_ASSIGN_OR_RETURN(d.name, Name());
         return End(d);
       }
-      Accept("EXTERNAL");
+      const bool external = Accept("EXTERNAL");
       if (!Accept("TABLE")) return Error("expected EXTERNAL TABLE, VIEW or DATABASE after CREATE");
       d.kind = Ddl::Kind::kCreateTable;
       d.if_exists = IfNotExists();
       TARN_RETURN_IF_ERROR(QualifiedName(&d));
-      if (Peek("AS")) {
-        return Error("CREATE TABLE AS SELECT is not supported by tarn's Athena yet");
-      }
+      if (!external && (Peek("AS") || Peek("WITH"))) return TableAs(d);
       return CreateTable(d);
     }
     if (Accept("DROP")) {
@@ -414,12 +412,38 @@ class Parser {
     return End(d);
   }
 
-  Result<Ddl> View(Ddl& d) {
-    d.kind = Ddl::Kind::kCreateView;
-    TARN_RETURN_IF_ERROR(QualifiedName(&d));
-    if (!Peek("AS")) return Error("expected AS <query>");
-    const size_t start = Cur().offset + 2;
-    std::string_view rest = sql_.substr(start);
+  // CREATE TABLE t [WITH (k = v, ...)] AS <query>
+  Result<Ddl> TableAs(Ddl& d) {
+    d.kind = Ddl::Kind::kCreateTableAs;
+    if (Accept("WITH")) {
+      TARN_RETURN_IF_ERROR(ExpectPunct("("));
+      do {
+        TARN_ASSIGN_OR_RETURN(std::string k, Name());
+        TARN_RETURN_IF_ERROR(ExpectPunct("="));
+        std::string v;
+        if (Accept("ARRAY")) {
+          TARN_RETURN_IF_ERROR(ExpectPunct("["));
+          do {
+            TARN_ASSIGN_OR_RETURN(std::string e, String());
+            v += (v.empty() ? "" : ",") + Lower(e);
+          } while (AcceptPunct(","));
+          TARN_RETURN_IF_ERROR(ExpectPunct("]"));
+        } else if (Cur().type == Token::kString || Cur().type == Token::kWord) {
+          v = t_[pos_++].text;
+        } else {
+          return Error("expected a value for " + k);
+        }
+        d.properties[k] = v;
+      } while (AcceptPunct(","));
+      TARN_RETURN_IF_ERROR(ExpectPunct(")"));
+    }
+    return Rest(d, "AS");
+  }
+
+  // The query after `word` (AS), to the end of the statement.
+  Result<Ddl> Rest(Ddl& d, const char* word) {
+    if (!Peek(word)) return Error(std::string("expected ") + word + " <query>");
+    std::string_view rest = sql_.substr(Cur().offset + std::string_view(word).size());
     while (!rest.empty() && (std::isspace(static_cast<unsigned char>(rest.back())) || rest.back() == ';')) {
       rest.remove_suffix(1);
     }
@@ -427,6 +451,12 @@ class Parser {
     if (rest.empty()) return Error("expected a query after AS");
     d.view_sql = std::string(rest);
     return d;
+  }
+
+  Result<Ddl> View(Ddl& d) {
+    d.kind = Ddl::Kind::kCreateView;
+    TARN_RETURN_IF_ERROR(QualifiedName(&d));
+    return Rest(d, "AS");
   }
 
   std::string_view sql_;

@@ -14,12 +14,14 @@
 //   ALTER TABLE [db.]t ADD [IF NOT EXISTS] PARTITION (k = 'v', ...) [LOCATION '..'] [PARTITION ...]
 //   ALTER TABLE [db.]t DROP [IF EXISTS] PARTITION (k = 'v', ...) [, PARTITION ...]
 //   MSCK REPAIR TABLE [db.]t
+//   CREATE TABLE [IF NOT EXISTS] [db.]t [WITH (property = value, ...)] AS <query>
 //   CREATE [OR REPLACE] VIEW [db.]v AS <query>;  DROP VIEW [IF EXISTS] [db.]v
 //   CREATE DATABASE | SCHEMA [IF NOT EXISTS] db;  DROP DATABASE | SCHEMA [IF EXISTS] db [CASCADE]
 #pragma once
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +41,7 @@ struct Ddl {
     kDropView,
     kCreateDatabase,
     kDropDatabase,
+    kCreateTableAs,
   };
   Kind kind = Kind::kCreateTable;
   std::string database;  // "" = the query's current database
@@ -52,7 +55,11 @@ struct Ddl {
     std::string location;
   };
   std::vector<Partition> partitions;  // kAddPartitions / kDropPartitions
-  std::string view_sql;               // kCreateView: the query
+  std::string view_sql;               // kCreateView, kCreateTableAs: the query
+  // kCreateTableAs: WITH (format = 'PARQUET', external_location = '...',
+  // partitioned_by = ARRAY['a', 'b'], write_compression = 'SNAPPY', ...);
+  // arrays come as their elements joined with ','.
+  std::map<std::string, std::string> properties;
 };
 
 // True when the statement is DDL this parser takes (by its first words).

@@ -74,6 +74,23 @@ TEST(Ddl, OtherStatements) {
   EXPECT_FALSE(IsDdl("INSERT INTO t VALUES (1)"));
 }
 
+TEST(Ddl, CreateTableAs) {
+  Result<Ddl> d = ParseDdl(
+      "CREATE TABLE db.t WITH (format = 'PARQUET', external_location = 's3://b/t/', "
+      "partitioned_by = ARRAY['Year', 'month'], write_compression = 'SNAPPY') AS\n"
+      "SELECT a, year, month FROM src;");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->kind, Ddl::Kind::kCreateTableAs);
+  EXPECT_EQ(d->database, "db");
+  EXPECT_EQ(d->properties["partitioned_by"], "year,month");
+  EXPECT_EQ(d->properties["external_location"], "s3://b/t/");
+  EXPECT_EQ(d->view_sql, "SELECT a, year, month FROM src");
+  d = ParseDdl("CREATE TABLE t AS SELECT 1 AS x");
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_TRUE(d->properties.empty());
+  EXPECT_FALSE(ParseDdl("CREATE TABLE t WITH (format = ) AS SELECT 1").ok());
+}
+
 TEST(Ddl, ErrorsSayWhereAndWhat) {
   Result<Ddl> d = ParseDdl("CREATE EXTERNAL TABLE t (a int\nLOCATION 's3://b/'");
   ASSERT_FALSE(d.ok());
@@ -84,7 +101,6 @@ TEST(Ddl, ErrorsSayWhereAndWhat) {
   d = ParseDdl("CREATE EXTERNAL TABLE t (a int) STORED AS ORC LOCATION 's3://b/'");
   ASSERT_FALSE(d.ok());
   EXPECT_NE(d.status().message().find("ORC"), std::string::npos);
-  EXPECT_FALSE(ParseDdl("CREATE TABLE t AS SELECT 1").ok());
   EXPECT_FALSE(ParseDdl("ALTER TABLE t RENAME TO u").ok());
   EXPECT_FALSE(ParseDdl("CREATE EXTERNAL TABLE t (a int) LOCATION 's3://b/' junk").ok());
   EXPECT_FALSE(ParseDdl("CREATE EXTERNAL TABLE t (a 'int").ok());

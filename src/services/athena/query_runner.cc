@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstring>
 #include <optional>
 #include <set>
 
@@ -24,6 +25,12 @@ using Json = nlohmann::json;
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -506,6 +513,232 @@ Status IgnoreIf(bool ignore, const Status& st, std::string_view code) {
 
 }  // namespace
 
+// Writes `query`'s rows as Parquet under `location` (s3://.../ ending in
+// '/'), partitioned by `keys` (the query's last columns), into files named
+// after `name`. Returns the rows written.
+Result<int64_t> LakeQueryRunner::WriteParquet(const std::string& query, const std::string& db,
+                                              const std::string& location,
+                                              const std::vector<std::string>& keys,
+                                              const std::string& name, const std::string& compression,
+                                              const std::atomic<bool>& stop) {
+  TARN_ASSIGN_OR_RETURN(query::QueryEngine * engine, deps_.engine());
+  GlueCatalog catalog(deps_.glue, deps_.lake, db);
+  query::CsvOptions options;
+  options.catalog = &catalog;
+  options.database = db;
+  options.stop = &stop;
+  std::string copy = "COPY (" + query + ") TO ";
+  if (keys.empty()) {
+    copy += SqlString(location + name + ".parquet") + " (FORMAT parquet, COMPRESSION " + compression + ")";
+  } else {
+    std::string by;
+    for (const std::string& k : keys) by += (by.empty() ? "" : ", ") + Ident(k);
+    copy += SqlString(location.substr(0, location.size() - 1)) + " (FORMAT parquet, COMPRESSION " +
+            compression + ", PARTITION_BY (" + by + "), FILENAME_PATTERN " + SqlString(name + "_{i}") +
+            ", OVERWRITE_OR_IGNORE true)";
+  }
+  std::string answer;
+  TARN_RETURN_IF_ERROR(engine
+                           ->ExecuteToCsv(copy, options,
+                                          [&](std::string_view chunk) {
+                                            answer += chunk;
+                                            return Status::OK();
+                                          })
+                           .status());
+  // COPY answers one row: the count, quoted ("Count"\n"30"\n).
+  const size_t nl = answer.find('\n');
+  std::string count = nl == std::string::npos ? "" : answer.substr(nl + 1);
+  count.erase(std::remove_if(count.begin(), count.end(), [](char c) { return c == '"' || c == '\n'; }),
+              count.end());
+  return count.empty() ? 0 : std::stoll(count);
+}
+
+// Registers the partitions that exist under a table's location.
+Status LakeQueryRunner::AddFoundPartitions(const std::string& db, const std::string& table,
+                                           const std::vector<std::string>& keys, const Json& sd,
+                                           const std::string& location) {
+  std::string bucket, prefix;
+  if (!SplitS3(location, &bucket, &prefix)) return InvalidArgument("'" + location + "' is not s3://");
+  std::set<std::vector<std::string>> found;
+  TARN_RETURN_IF_ERROR(deps_.lake->List(bucket, prefix, [&](const query::Lake::Entry& e) {
+    for (auto& v : HivePartitions(keys, std::string_view(e.key).substr(prefix.size()))) found.insert(v);
+    return true;
+  }));
+  std::vector<Json> inputs;
+  for (const auto& values : found) {
+    std::string loc = location;
+    for (size_t i = 0; i < keys.size(); ++i) loc += keys[i] + "=" + values[i] + "/";
+    Json psd = sd;
+    psd["Location"] = loc;
+    inputs.push_back(Json{{"Values", values}, {"StorageDescriptor", psd}});
+  }
+  for (size_t i = 0; i < inputs.size(); i += 100) {
+    std::vector<Json> batch(inputs.begin() + i, inputs.begin() + std::min(inputs.size(), i + 100));
+    TARN_ASSIGN_OR_RETURN(Json r, deps_.glue->BatchCreatePartition(db, table, batch));
+    for (const Json& e : r.value("Errors", Json::array())) {
+      if (e.value("ErrorDetail", Json::object()).value("ErrorCode", "") != "AlreadyExistsException") {
+        return Internal("partition not added: " + e.dump());
+      }
+    }
+  }
+  return Status::OK();
+}
+
+Result<QueryOutcome> LakeQueryRunner::CreateTableAs(const Ddl& d, const QueryRequest& request,
+                                                    const std::string& current_db,
+                                                    const std::atomic<bool>& stop) {
+  const std::string db = d.database.empty() ? current_db : d.database;
+  QueryOutcome o;
+  o.statement_type = "DDL";
+  auto prop = [&](const char* k, const std::string& fallback) {
+    auto it = d.properties.find(k);
+    return it == d.properties.end() ? fallback : it->second;
+  };
+  const std::string format = Lower(prop("format", "parquet"));
+  if (format != "parquet") {
+    return InvalidArgument("CTAS with format '" + format + "' is not supported by tarn's Athena yet: PARQUET is");
+  }
+  std::string compression = Lower(prop("write_compression", prop("parquet_compression", "snappy")));
+  if (compression == "none") compression = "uncompressed";
+  if (deps_.glue->GetTable(db, d.name).ok()) {
+    if (d.if_exists) return o;
+    return Status(Code::kInvalidArgument, "Table " + db + "." + d.name + " already exists",
+                  "AlreadyExistsException");
+  }
+  std::string location = prop("external_location", "");
+  if (location.empty()) location = request.output_location + "tables/" + request.query_execution_id + "/";
+  if (location.back() != '/') location += '/';
+  std::string bucket, prefix;
+  if (!SplitS3(location, &bucket, &prefix)) return InvalidArgument("external_location '" + location + "' is not s3://");
+  bool occupied = false;
+  Status listed = deps_.lake->List(bucket, prefix, [&](const query::Lake::Entry&) {
+    occupied = true;
+    return false;
+  });
+  if (!listed.ok()) return listed;
+  if (occupied) {
+    return InvalidArgument("HIVE_PATH_ALREADY_EXISTS: Target directory for table '" + db + "." + d.name +
+                           "' already exists: " + location);
+  }
+  std::vector<std::string> keys;
+  const std::string by = prop("partitioned_by", "");
+  for (size_t start = 0; start < by.size();) {
+    size_t comma = by.find(',', start);
+    if (comma == std::string::npos) comma = by.size();
+    keys.push_back(by.substr(start, comma - start));
+    start = comma + 1;
+  }
+
+  // The query's columns: planned and run with no rows.
+  TARN_ASSIGN_OR_RETURN(std::string query, TranslateDialect(d.view_sql));
+  TARN_ASSIGN_OR_RETURN(query::QueryEngine * engine, deps_.engine());
+  GlueCatalog catalog(deps_.glue, deps_.lake, db);
+  query::CsvOptions options;
+  options.catalog = &catalog;
+  options.database = db;
+  options.stop = &stop;
+  TARN_ASSIGN_OR_RETURN(query::CsvSummary shape,
+                        engine->ExecuteToCsv("SELECT * FROM (" + query + ") LIMIT 0", options,
+                                             [](std::string_view) { return Status::OK(); }));
+  if (keys.size() >= shape.columns.size()) {
+    return InvalidArgument("a CTAS table needs a column that is not a partition key");
+  }
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const std::string& last = shape.columns[shape.columns.size() - keys.size() + i].name;
+    if (Lower(last) != keys[i]) {
+      return InvalidArgument("partitioned_by columns must be the query's last columns, in order: expected " +
+                             keys[i] + ", found " + last);
+    }
+  }
+  TARN_ASSIGN_OR_RETURN(o.rows, WriteParquet(query, db, location, keys, request.query_execution_id,
+                                             compression, stop));
+  o.data_scanned_bytes = catalog.bytes();
+
+  Json columns = Json::array(), partition_keys = Json::array();
+  for (size_t i = 0; i < shape.columns.size(); ++i) {
+    Json c = {{"Name", Lower(shape.columns[i].name)}, {"Type", query::HiveType(shape.columns[i].type)}};
+    (i + keys.size() < shape.columns.size() ? columns : partition_keys).push_back(std::move(c));
+  }
+  Json sd = {{"Columns", columns},
+             {"Location", location},
+             {"InputFormat", "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"},
+             {"OutputFormat", "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"},
+             {"Compressed", compression != "uncompressed"},
+             {"SerdeInfo", {{"SerializationLibrary", "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
+                            {"Parameters", {{"serialization.format", "1"}}}}}};
+  Json input = {{"Name", d.name},
+                {"TableType", "EXTERNAL_TABLE"},
+                {"PartitionKeys", partition_keys},
+                {"StorageDescriptor", sd},
+                {"Parameters", {{"classification", "parquet"}, {"has_encrypted_data", "false"},
+                                {"parquet.compression", Upper(compression)}}}};
+  TARN_RETURN_IF_ERROR(deps_.glue->CreateTable(db, input));
+  if (!keys.empty()) TARN_RETURN_IF_ERROR(AddFoundPartitions(db, d.name, keys, sd, location));
+  return o;
+}
+
+Result<QueryOutcome> LakeQueryRunner::InsertInto(std::string_view sql, const std::string& current_db,
+                                                 const QueryRequest& request, const std::atomic<bool>& stop) {
+  // INSERT INTO [db.]t [(columns)] <query>
+  const std::vector<std::string> words = Words(sql);
+  if (words.size() < 4 || words[1] != "into") return InvalidArgument("expected INSERT INTO table <query>");
+  std::string name = words[2], db = current_db;
+  if (const size_t dot = name.find('.'); dot != std::string::npos) {
+    db = name.substr(0, dot);
+    name = name.substr(dot + 1);
+  }
+  if (const size_t paren = name.find('('); paren != std::string::npos) name = name.substr(0, paren);
+  // The query: everything from the first SELECT / WITH / VALUES on.
+  const std::string lower = Lower(sql);
+  size_t at = std::string::npos;
+  for (const char* kw : {"select", "with", "values"}) {
+    for (size_t p = lower.find(kw); p != std::string::npos; p = lower.find(kw, p + 1)) {
+      const bool word_start = p == 0 || !std::isalnum(static_cast<unsigned char>(lower[p - 1]));
+      const size_t e = p + std::strlen(kw);
+      const bool word_end = e >= lower.size() || !std::isalnum(static_cast<unsigned char>(lower[e]));
+      if (word_start && word_end) {
+        at = std::min(at, p);
+        break;
+      }
+    }
+  }
+  if (at == std::string::npos) return InvalidArgument("INSERT INTO needs a query (SELECT, WITH or VALUES)");
+  TARN_ASSIGN_OR_RETURN(std::string query, TranslateDialect(sql.substr(at)));
+  TARN_ASSIGN_OR_RETURN(Json got, deps_.glue->GetTable(glue::LowerName(db), glue::LowerName(name)));
+  const Json& table = got["Table"];
+  const Json& params = table.value("Parameters", Json::object());
+  if (Lower(params.value("classification", "")) != "parquet") {
+    return InvalidArgument("INSERT INTO writes Parquet: table " + db + "." + name + " is " +
+                           params.value("classification", "not Parquet"));
+  }
+  Json sd = table.value("StorageDescriptor", Json::object());
+  std::string location = sd.value("Location", "");
+  if (!location.empty() && location.back() != '/') location += '/';
+  std::vector<std::string> keys;
+  for (const Json& k : table.value("PartitionKeys", Json::array())) keys.push_back(k.value("Name", ""));
+  // The table's column order, whatever the query names its columns.
+  std::string cols;
+  std::vector<std::string> all;
+  for (const Json& c : sd.value("Columns", Json::array())) all.push_back(c.value("Name", ""));
+  for (const std::string& k : keys) all.push_back(k);
+  for (size_t i = 0; i < all.size(); ++i) {
+    cols += (i ? ", " : "") + std::string("column") + std::to_string(i) + " AS " + Ident(all[i]);
+  }
+  const std::string shaped = "SELECT " + cols + " FROM (" + query + ") AS q(" + [&] {
+    std::string names;
+    for (size_t i = 0; i < all.size(); ++i) names += (i ? ", " : "") + std::string("column") + std::to_string(i);
+    return names;
+  }() + ")";
+  QueryOutcome o;
+  o.statement_type = "DML";
+  TARN_ASSIGN_OR_RETURN(o.rows, WriteParquet(shaped, glue::LowerName(db), location, keys,
+                                             "insert_" + request.query_execution_id, "snappy", stop));
+  if (!keys.empty()) {
+    TARN_RETURN_IF_ERROR(AddFoundPartitions(glue::LowerName(db), glue::LowerName(name), keys, sd, location));
+  }
+  return o;
+}
+
 Status LakeQueryRunner::ApplyDdl(const Ddl& d, const std::string& current_db,
                                  const std::atomic<bool>& stop) {
   glue::GlueService& glue = *deps_.glue;
@@ -558,6 +791,8 @@ Status LakeQueryRunner::ApplyDdl(const Ddl& d, const std::string& current_db,
       TARN_ASSIGN_OR_RETURN(Json current, glue.GetTable(db, d.name));
       return glue.UpdateTable(db, input, current["Table"].value("VersionId", ""), false);
     }
+    case Ddl::Kind::kCreateTableAs:
+      return Internal("CTAS goes through CreateTableAs");
     case Ddl::Kind::kAddPartitions:
     case Ddl::Kind::kDropPartitions:
     case Ddl::Kind::kRepairTable:
@@ -716,10 +951,21 @@ Result<QueryOutcome> LakeQueryRunner::Run(const QueryRequest& request, const std
     }
     return WriteLines(deps_.s3, out, request.query_execution_id, "col_name", lines);
   }
+  if (first == "insert") {
+    TARN_ASSIGN_OR_RETURN(QueryOutcome o, InsertInto(sql, db, request, stop));
+    const std::string key = out.prefix + request.query_execution_id + ".txt";
+    TARN_RETURN_IF_ERROR(PutText(deps_.s3, out.bucket, key, "", "text/plain"));
+    o.result_location = "s3://" + out.bucket + "/" + key;
+    return o;
+  }
   if (IsDdl(sql)) {
     TARN_ASSIGN_OR_RETURN(Ddl ddl, ParseDdl(sql));
-    TARN_RETURN_IF_ERROR(ApplyDdl(ddl, db, stop));
     QueryOutcome o;
+    if (ddl.kind == Ddl::Kind::kCreateTableAs) {
+      TARN_ASSIGN_OR_RETURN(o, CreateTableAs(ddl, request, db, stop));
+    } else {
+      TARN_RETURN_IF_ERROR(ApplyDdl(ddl, db, stop));
+    }
     o.statement_type = "DDL";
     const std::string key = out.prefix + request.query_execution_id + ".txt";
     TARN_RETURN_IF_ERROR(PutText(deps_.s3, out.bucket, key, "", "text/plain"));

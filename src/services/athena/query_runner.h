@@ -10,8 +10,9 @@
 // SHOW DATABASES / SHOW SCHEMAS, SHOW TABLES [IN db], SHOW PARTITIONS t and
 // DESCRIBE t answer from the catalog; DDL (ddl.h: CREATE EXTERNAL TABLE,
 // DROP TABLE, ALTER TABLE ADD/DROP PARTITION, MSCK REPAIR TABLE, CREATE /
-// DROP VIEW, CREATE / DROP DATABASE) acts on the catalog. CTAS and INSERT
-// are refused naming the statement (they need writes to the lake). ExecutionParameters replace the
+// DROP VIEW, CREATE / DROP DATABASE) acts on the catalog; CTAS and INSERT
+// INTO write Parquet into the lake (COPY through the lake filesystem) and
+// catalog the table and its partitions. ExecutionParameters replace the
 // `?` placeholders, in order, as SQL literals (Athena's rule).
 #pragma once
 
@@ -43,6 +44,18 @@ class LakeQueryRunner : public QueryRunner {
  private:
   // DDL acts on the Glue catalog (ddl.h).
   Status ApplyDdl(const Ddl& ddl, const std::string& current_db, const std::atomic<bool>& stop);
+  // CTAS and INSERT INTO write Parquet into the lake, then catalog it.
+  Result<QueryOutcome> CreateTableAs(const Ddl& ddl, const QueryRequest& request,
+                                     const std::string& current_db, const std::atomic<bool>& stop);
+  Result<QueryOutcome> InsertInto(std::string_view sql, const std::string& current_db,
+                                  const QueryRequest& request, const std::atomic<bool>& stop);
+  Result<int64_t> WriteParquet(const std::string& query, const std::string& db,
+                               const std::string& location, const std::vector<std::string>& keys,
+                               const std::string& name, const std::string& compression,
+                               const std::atomic<bool>& stop);
+  Status AddFoundPartitions(const std::string& db, const std::string& table,
+                            const std::vector<std::string>& keys, const nlohmann::json& sd,
+                            const std::string& location);
 
   Deps deps_;
 };

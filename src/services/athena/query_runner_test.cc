@@ -193,9 +193,9 @@ TEST_F(QueryRunnerTest, ErrorsAreTheQuerys) {
   o = Run("SELECT * FROM no_such_table");
   ASSERT_FALSE(o.ok());
   EXPECT_EQ(o.status().code(), Code::kInvalidArgument);
-  o = Run("CREATE TABLE x AS SELECT 1");
+  o = Run("UPDATE orders SET price = 0");
   ASSERT_FALSE(o.ok());
-  EXPECT_NE(o.status().message().find("CREATE TABLE AS SELECT is not supported"), std::string::npos)
+  EXPECT_NE(o.status().message().find("update is not supported"), std::string::npos)
       << o.status().ToString();
   // SQL cannot reach the server's files.
   o = Run("SELECT * FROM read_csv('/etc/hostname')");
@@ -246,6 +246,51 @@ TEST_F(QueryRunnerTest, DdlActsOnTheCatalog) {
   EXPECT_TRUE(Run("DROP TABLE IF EXISTS events").ok());
   ASSERT_TRUE(Run("CREATE DATABASE IF NOT EXISTS scratch").ok());
   EXPECT_TRUE(glue_->GetDatabase("scratch").ok());
+}
+
+TEST_F(QueryRunnerTest, CtasAndInsertIntoWriteParquetAndCatalogIt) {
+  MakeOrders();
+  Result<QueryOutcome> o = Run(
+      "CREATE TABLE order_items WITH (format = 'PARQUET', partitioned_by = ARRAY['dt']) AS "
+      "SELECT id, upper(item) AS item, price, dt FROM orders");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->statement_type, "DDL");
+  EXPECT_EQ(o->rows, 3);
+  Result<Json> t = glue_->GetTable("shop", "order_items");
+  ASSERT_TRUE(t.ok());
+  const Json& table = (*t)["Table"];
+  EXPECT_EQ(table["Parameters"]["classification"], "parquet");
+  EXPECT_EQ(table["PartitionKeys"][0]["Name"], "dt");
+  EXPECT_EQ(table["StorageDescriptor"]["Columns"].size(), 3u);
+  EXPECT_EQ(table["StorageDescriptor"]["Location"], "s3://results/athena/tables/q1/");
+  glue::PartitionQuery q;
+  Result<Json> parts = glue_->GetPartitions("shop", "order_items", q);
+  ASSERT_TRUE(parts.ok());
+  EXPECT_EQ((*parts)["Partitions"].size(), 2u);  // the two days with rows
+  o = Run("SELECT dt, string_agg(item, '|' ORDER BY id) AS items FROM order_items GROUP BY dt ORDER BY dt");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(Csv(*o), "\"dt\",\"items\"\n\"2024-01-01\",\"APPLE|PEAR\"\n\"2024-01-02\",\"PLUM, RED\"\n");
+  // INSERT INTO adds files and partitions; the table's column order wins.
+  o = Run("INSERT INTO order_items SELECT 9, 'kiwi', 0.5, '2024-02-01'");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(o->rows, 1);
+  o = Run("SELECT count(*) AS n, max(dt) AS last FROM order_items");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(Csv(*o), "\"n\",\"last\"\n\"4\",\"2024-02-01\"\n");
+  // A second CTAS into an occupied place, or of an existing table, fails.
+  o = Run("CREATE TABLE order_items AS SELECT 1 AS x");
+  ASSERT_FALSE(o.ok());
+  o = Run("CREATE TABLE other WITH (external_location = 's3://results/athena/tables/q1/') AS SELECT 1 AS x");
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.status().message().find("HIVE_PATH_ALREADY_EXISTS"), std::string::npos);
+  // Partition keys must come last.
+  o = Run("CREATE TABLE bad WITH (partitioned_by = ARRAY['id']) AS SELECT id, item FROM orders");
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.status().message().find("last columns"), std::string::npos);
+  // INSERT into a CSV table is refused, naming why.
+  o = Run("INSERT INTO orders SELECT 1, 'x', 1.0, '2024-09-09'");
+  ASSERT_FALSE(o.ok());
+  EXPECT_NE(o.status().message().find("Parquet"), std::string::npos);
 }
 
 TEST_F(QueryRunnerTest, BytesScannedCutoff) {

@@ -26,7 +26,43 @@ class S3LakeObject : public query::LakeObject {
   int64_t last_modified_ms_;
 };
 
+class S3LakeWriter : public query::LakeWriter {
+ public:
+  S3LakeWriter(S3Service* s3, std::string bucket, std::string key, std::unique_ptr<BodySink> body)
+      : s3_(s3), bucket_(std::move(bucket)), key_(std::move(key)), body_(std::move(body)) {}
+
+  Status Append(std::string_view data) override {
+    if (!body_) return FailedPrecondition("the object was already committed");
+    return body_->Append(data);
+  }
+
+  Status Commit() override {
+    if (!body_) return FailedPrecondition("the object was already committed");
+    PutObjectInput in;
+    in.bucket = bucket_;
+    in.key = key_;
+    return s3_->PutObject(std::move(in), std::move(body_)).status();
+  }
+
+ private:
+  S3Service* s3_;
+  std::string bucket_, key_;
+  std::unique_ptr<BodySink> body_;  // null once committed
+};
+
 }  // namespace
+
+Result<std::unique_ptr<query::LakeWriter>> S3Lake::Create(std::string_view bucket,
+                                                         std::string_view key) {
+  TARN_RETURN_IF_ERROR(s3_->GetBucket(std::string(bucket)).status());
+  TARN_ASSIGN_OR_RETURN(std::unique_ptr<BodySink> body, s3_->NewBody(""));
+  return std::unique_ptr<query::LakeWriter>(std::make_unique<S3LakeWriter>(
+      s3_, std::string(bucket), std::string(key), std::move(body)));
+}
+
+Status S3Lake::Delete(std::string_view bucket, std::string_view key) {
+  return s3_->DeleteObject(std::string(bucket), std::string(key));
+}
 
 Status S3Lake::List(std::string_view bucket, std::string_view prefix,
                     const std::function<bool(const Entry&)>& visit) {

@@ -19,6 +19,10 @@ class S3Lake : public query::Lake {
               const std::function<bool(const Entry&)>& visit) override;
   Result<std::unique_ptr<query::LakeObject>> Open(std::string_view bucket,
                                                   std::string_view key) override;
+  // A PutObject whose body is streamed in (to a blob past the inline size).
+  Result<std::unique_ptr<query::LakeWriter>> Create(std::string_view bucket,
+                                                    std::string_view key) override;
+  Status Delete(std::string_view bucket, std::string_view key) override;
 
  private:
   S3Service* const s3_;
