@@ -579,6 +579,7 @@ struct JsonError {
   int http_status = 400;
   std::string code;  // empty: no __type (the 413)
   std::string message;
+  Json members = Json::object();  // the error shape's other members
 };
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
@@ -663,7 +664,9 @@ JsonError ServiceError(const Status& status, const JsonService& service) {
   if (code == "InternalFailure") return JsonError{500, code, std::string(kInternalFailureMessage)};
   if (code == "ServiceUnavailable") return JsonError{503, code, status.message()};
   int http_status = service.ErrorStatus(code);
-  return JsonError{http_status, std::move(code), status.message()};
+  JsonError error{http_status, std::move(code), status.message()};
+  service.AddErrorMembers(status, error.members);
+  return error;
 }
 
 std::string ContentType(JsonWire wire, std::string_view json_version) {
@@ -684,7 +687,7 @@ asio::awaitable<void> SendBody(http::ResponseWriter& out, int status, std::strin
 
 asio::awaitable<void> SendError(http::ResponseWriter& out, const JsonError& error, JsonWire wire,
                                 std::string_view json_version, const std::string& request_id) {
-  Json doc = Json::object();
+  Json doc = error.members;
   if (!error.code.empty()) doc["__type"] = error.code;
   doc["message"] = error.message;
   std::string body = EncodeJsonBody(doc, wire);

@@ -25,6 +25,7 @@
 // Errors: a service returns a Status whose aws_code() is the error shape's
 // name ("ResourceNotFoundException"); the handler renders
 //   {"__type": "<code>", "message": "<message>"}
+// plus the members its AddErrorMembers adds (Athena's AthenaErrorCode),
 // with the x-amzn-ErrorType header and the HTTP status from the service's
 // error table (400 unless the model says otherwise; InternalFailure 500,
 // ServiceUnavailable 503). Authentication failures become the JSON
@@ -95,6 +96,10 @@ class JsonService {
   // HTTP status for an error code, when it is not 400. (InternalFailure is
   // always 500 and ServiceUnavailable 503, whatever this says.)
   virtual int ErrorStatus(std::string_view aws_code) const { return 400; }
+  // Adds the members an error shape has besides `message` (Athena's
+  // InvalidRequestException.AthenaErrorCode) to `members`, for every
+  // service error but internal failures.
+  virtual void AddErrorMembers(const Status& status, Json& members) const {}
   // Runs one operation. Called on an I/O thread: offload blocking work.
   virtual boost::asio::awaitable<Result<Json>> Invoke(const JsonRequest& request) = 0;
 

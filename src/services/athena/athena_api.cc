@@ -281,6 +281,14 @@ int AthenaApi::ErrorStatus(std::string_view aws_code) const {
   return 400;
 }
 
+// Athena's InvalidRequestException carries an AthenaErrorCode next to its
+// message; a bad request to the API is INVALID_INPUT there.
+void AthenaApi::AddErrorMembers(const Status& status, Json& members) const {
+  if (aws::JsonErrorCode(status) == "InvalidRequestException") {
+    members["AthenaErrorCode"] = "INVALID_INPUT";
+  }
+}
+
 asio::awaitable<Result<Json>> AthenaApi::Invoke(const aws::JsonRequest& request) {
   auto it = handlers_.find(request.operation);
   if (it == handlers_.end()) co_return aws::UnknownOperation(request.operation);

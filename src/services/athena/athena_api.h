@@ -31,6 +31,7 @@ class AthenaApi : public aws::JsonService {
   // A QueryString is at most 256 KiB; named-query batches are small.
   size_t max_request_bytes() const override { return 1u << 20; }
   int ErrorStatus(std::string_view aws_code) const override;
+  void AddErrorMembers(const Status& status, aws::Json& members) const override;
   boost::asio::awaitable<Result<aws::Json>> Invoke(const aws::JsonRequest& request) override;
 
  private:
