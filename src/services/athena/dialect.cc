@@ -17,6 +17,7 @@ const std::map<std::string, std::string>& Renames() {
       {"json_extract_scalar", "json_extract_string"},
       {"to_unixtime", "epoch"},
       {"from_unixtime", "to_timestamp"},
+      {"sequence", "generate_series"},  // both inclusive of the stop
   };
   return kRenames;
 }

@@ -14,6 +14,8 @@ std::string T(std::string_view sql) {
 TEST(Dialect, RenamesFunctionsOutsideQuotesAndComments) {
   EXPECT_EQ(T("SELECT approx_distinct(user), ARRAY_JOIN(tags, ',') FROM t"),
             "SELECT approx_count_distinct(user), array_to_string(tags, ',') FROM t");
+  EXPECT_EQ(T("SELECT x FROM UNNEST(sequence(1, 5)) AS t(x)"),
+            "SELECT x FROM UNNEST(generate_series(1, 5)) AS t(x)");
   EXPECT_EQ(T("SELECT 'approx_distinct(x)', \"cardinality\" (x) FROM t -- regexp_like(a)\n"),
             "SELECT 'approx_distinct(x)', \"cardinality\" (x) FROM t -- regexp_like(a)\n");
   // Only calls: a column named like a function stays.
