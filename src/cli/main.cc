@@ -80,6 +80,16 @@ int main(int argc, char** argv) {
       ->envname("TARN_KINESIS_STATUS_DELAY_MS")
       ->check(CLI::Range(0, 600000))
       ->capture_default_str();
+  serve_cmd->add_option("--query-threads", serve.query_threads,
+                        "Athena queries run at once; more wait QUEUED")
+      ->envname("TARN_QUERY_THREADS")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  serve_cmd->add_option("--query-memory-mib", serve.query_memory_mib,
+                        "Memory an Athena query may hold before it spills to disk (MiB)")
+      ->envname("TARN_QUERY_MEMORY_MIB")
+      ->check(CLI::Range(int64_t{16}, int64_t{1} << 30))
+      ->capture_default_str();
   serve_cmd->add_option("--log-level", log_level, "debug, info, warn or error")
       ->envname("TARN_LOG_LEVEL")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))

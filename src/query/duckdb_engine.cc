@@ -4,6 +4,9 @@
 // that way, build time on 2 cores is a feature). Every DuckDB call is made
 // inside a try block: exceptions stop here and become a Status.
 
+#include <malloc.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -147,24 +150,44 @@ class BindingScope {
   const duckdb::ClientContext* context_;
 };
 
-// Interrupts a connection's query once `stop` is set (checked every 20 ms).
-class StopWatcher {
+// The process's resident memory in bytes (0 if /proc cannot tell).
+uint64_t ResidentBytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  unsigned long long pages_total = 0, pages_resident = 0;
+  const int n = std::fscanf(f, "%llu %llu", &pages_total, &pages_resident);
+  std::fclose(f);
+  if (n != 2) return 0;
+  return pages_resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+// Watches one running query every 20 ms and interrupts it once `stop` is
+// set or the process's resident memory passes `memory_limit` (0: never).
+class QueryWatcher {
  public:
-  StopWatcher(duckdb::Connection& connection, const std::atomic<bool>* stop) {
-    if (stop == nullptr) return;
-    thread_ = std::thread([this, &connection, stop] {
+  enum class Verdict { kRunning, kStopped, kOutOfMemory };
+
+  QueryWatcher(duckdb::Connection& connection, const std::atomic<bool>* stop,
+               uint64_t memory_limit) {
+    if (stop == nullptr && memory_limit == 0) return;
+    thread_ = std::thread([this, &connection, stop, memory_limit] {
       std::unique_lock<std::mutex> lock(mu_);
       while (!done_) {
-        if (stop->load()) {
+        if (stop != nullptr && stop->load()) {
+          verdict_ = Verdict::kStopped;
+        } else if (memory_limit > 0) {
+          resident_ = ResidentBytes();
+          if (resident_ > memory_limit) verdict_ = Verdict::kOutOfMemory;
+        }
+        if (verdict_ != Verdict::kRunning) {
           connection.Interrupt();
-          stopped_ = true;
           return;
         }
         cv_.wait_for(lock, std::chrono::milliseconds(20));
       }
     });
   }
-  ~StopWatcher() {
+  ~QueryWatcher() {
     if (!thread_.joinable()) return;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -173,16 +196,21 @@ class StopWatcher {
     cv_.notify_all();
     thread_.join();
   }
-  bool stopped() {
+  Verdict verdict() {
     std::lock_guard<std::mutex> lock(mu_);
-    return stopped_;
+    return verdict_;
+  }
+  uint64_t resident() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return resident_;
   }
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
   bool done_ = false;
-  bool stopped_ = false;
+  Verdict verdict_ = Verdict::kRunning;
+  uint64_t resident_ = 0;
   std::thread thread_;
 };
 
@@ -197,7 +225,8 @@ void AppendCsvField(std::string_view text, std::string& out) {
 
 class DuckDbEngine final : public QueryEngine {
  public:
-  explicit DuckDbEngine(std::unique_ptr<duckdb::DuckDB> db) : db_(std::move(db)) {}
+  DuckDbEngine(std::unique_ptr<duckdb::DuckDB> db, uint64_t process_memory_limit)
+      : db_(std::move(db)), process_memory_limit_(process_memory_limit) {}
 
   std::string DuckDbVersion() const override { return duckdb::DuckDB::LibraryVersion(); }
 
@@ -207,10 +236,17 @@ class DuckDbEngine final : public QueryEngine {
     try {
       duckdb::Connection connection(*db_);
       BindingScope binding(connection.context.get(), {options.catalog, options.database});
-      StopWatcher watcher(connection, options.stop);
+      QueryWatcher watcher(connection, options.stop, process_memory_limit_);
       auto result = connection.SendQuery(std::string(sql));
       auto failed = [&](duckdb::ErrorData& error) -> Status {
-        if (watcher.stopped()) return Status(Code::kAborted, "the query was stopped");
+        switch (watcher.verdict()) {
+          case QueryWatcher::Verdict::kStopped:
+            return Status(Code::kAborted, "the query was stopped");
+          case QueryWatcher::Verdict::kOutOfMemory:
+            return OutOfMemory(watcher.resident());
+          case QueryWatcher::Verdict::kRunning:
+            break;
+        }
         return StatusFromErrorData(error);
       };
       if (result->HasError()) return failed(result->GetErrorObject());
@@ -290,8 +326,21 @@ class DuckDbEngine final : public QueryEngine {
   }
 
  private:
+  // The interrupted query's memory goes back to the allocator; hand it
+  // back to the kernel too, or the next query would start over the limit.
+  Status OutOfMemory(uint64_t resident) const {
+    malloc_trim(0);
+    constexpr uint64_t kMiB = 1 << 20;
+    return ResourceExhausted("Query exhausted resources: the server's memory reached " +
+                             std::to_string(resident / kMiB) + " MiB, over its limit of " +
+                             std::to_string(process_memory_limit_ / kMiB) +
+                             " MiB for queries; rewrite the query to hold less at once "
+                             "(fewer or smaller groups, lists or window frames)");
+  }
+
   // duckdb::DuckDB is thread-safe; connections are made per call.
   const std::unique_ptr<duckdb::DuckDB> db_;
+  const uint64_t process_memory_limit_;
 };
 
 Result<std::unique_ptr<QueryEngine>> OpenEngine(const TarnQueryConfig& config) {
@@ -336,7 +385,8 @@ Result<std::unique_ptr<QueryEngine>> OpenEngine(const TarnQueryConfig& config) {
         if (r->HasError()) return StatusFromErrorData(r->GetErrorObject());
       }
     }
-    return std::unique_ptr<QueryEngine>(std::make_unique<DuckDbEngine>(std::move(db)));
+    return std::unique_ptr<QueryEngine>(
+        std::make_unique<DuckDbEngine>(std::move(db), config.process_memory_limit));
   } catch (const std::exception& e) {
     return StatusFromException(e).WithContext("opening DuckDB");
   } catch (...) {

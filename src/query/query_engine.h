@@ -103,6 +103,12 @@ struct QueryConfig {
   // Where queries spill when they exceed memory_limit (e.g.
   // <data>/tmp/duckdb); empty disables spilling.
   std::string temp_dir;
+  // DuckDB's memory_limit bounds its buffer pool, not every allocation (a
+  // window's lists or a join's strings can grow far past it). When the
+  // process's resident memory passes this many bytes, the queries running
+  // are interrupted and fail ResourceExhausted, so SQL cannot get the
+  // server killed by the kernel. 0: no guard.
+  uint64_t process_memory_limit = 0;
   // What s3:// paths read; none: s3:// paths are an error. Must outlive the
   // engine.
   Lake* lake = nullptr;

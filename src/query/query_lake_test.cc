@@ -207,6 +207,22 @@ TEST_F(QueryLake, StopInterruptsARunningQuery) {
   EXPECT_EQ(r.status().code(), Code::kAborted) << r.status().ToString();
 }
 
+// A guard below what the process already holds trips at once: the query is
+// interrupted and reported as out of memory, and the engine goes on.
+TEST(QueryMemoryGuard, InterruptsQueriesOverTheProcessLimit) {
+  QueryConfig config;
+  config.process_memory_limit = 1;
+  Result<std::unique_ptr<QueryEngine>> engine = CreateQueryEngine(config);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  Result<CsvSummary> r = (*engine)->ExecuteToCsv(
+      "SELECT count(*) FROM range(100000000000) t(i) WHERE i % 7 = 3", CsvOptions{},
+      [](std::string_view) { return Status::OK(); });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kResourceExhausted) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("Query exhausted resources"), std::string::npos);
+  EXPECT_TRUE((*engine)->ExecuteToText("SELECT 42").ok());
+}
+
 TEST(QueryLakeLockdown, SqlReachesTheLakeAndNothingElse) {
   MemoryLake lake;
   lake.Put("lake", "a.csv", "x\n7\n");

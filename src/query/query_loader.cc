@@ -88,8 +88,9 @@ Result<const Module*> LoadModule() {
 }
 
 Result<std::unique_ptr<QueryEngine>> CreateWith(const Module& module, const QueryConfig& config) {
-  TarnQueryConfig c{config.threads, config.memory_limit.c_str(), config.temp_dir.c_str(),
-                    config.lake, config.local_files};
+  TarnQueryConfig c{config.threads,        config.memory_limit.c_str(),
+                    config.temp_dir.c_str(), config.process_memory_limit,
+                    config.lake,             config.local_files};
   TarnQueryError error{static_cast<int>(Code::kInternal), {}};
   QueryEngine* engine = module.engine_create(&c, &error);
   if (engine == nullptr) {

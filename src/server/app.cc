@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <mutex>
@@ -29,6 +30,11 @@
 #include "services/glue/crawler_service.h"
 #include "services/glue/glue_api.h"
 #include "services/glue/glue_service.h"
+#include "services/firehose/firehose_api.h"
+#include "services/firehose/firehose_service.h"
+#include "services/firehose/glue_table_schemas.h"
+#include "services/firehose/kinesis_stream_reader.h"
+#include "services/firehose/s3_object_sink.h"
 #include "services/s3/s3_lake.h"
 #include "storage/blob_store.h"
 #include "storage/env.h"
@@ -67,6 +73,13 @@ struct App::Impl {
   std::unique_ptr<athena::S3ResultObjects> athena_results;
   std::unique_ptr<athena::AthenaService> athena;
   std::unique_ptr<athena::AthenaApi> athena_api;
+  // Firehose: buffers under <data>/firehose/, delivery on its own threads
+  // into S3, reading Kinesis streams and Glue schemas.
+  std::unique_ptr<firehose::S3ObjectSink> firehose_sink;
+  std::unique_ptr<firehose::KinesisStreamReader> firehose_kinesis;
+  std::unique_ptr<firehose::GlueTableSchemas> firehose_schemas;
+  std::unique_ptr<firehose::FirehoseService> firehose;
+  std::unique_ptr<firehose::FirehoseApi> firehose_api;
   std::unique_ptr<Router> router;
   std::unique_ptr<http::Server> http;
 
@@ -78,6 +91,8 @@ struct App::Impl {
     if (crawlers) crawlers->Shutdown();
     // Query threads read the catalog and S3: they end before those go.
     if (athena) athena->Shutdown();
+    // Delivery threads write S3 and read Kinesis and Glue: likewise.
+    if (firehose) firehose->Stop();
     http.reset();
     if (lock_fd >= 0) ::close(lock_fd);
   }
@@ -99,15 +114,21 @@ Result<int> LockDataDir(const std::string& dir) {
 }
 
 // The engine of crawls and Athena queries: bounded, so that SQL cannot
-// take the machine (one thread per core, 2 GiB, spilling to
-// <data>/tmp/duckdb); SQL in it reaches the lake and nothing else.
+// take the machine (one thread per core, query_threads x query_memory_mib,
+// spilling to <data>/tmp/duckdb); SQL in it reaches the lake and nothing
+// else.
 Result<query::QueryEngine*> LakeEngine(App::Impl* impl, storage::Env* env) {
   std::lock_guard<std::mutex> lock(impl->lake_engine_mu);
   if (impl->lake_engine) return impl->lake_engine.get();
+  const ServeOptions& options = impl->options;
   query::QueryConfig config;
   config.threads = 0;
-  config.memory_limit = "2GiB";
-  config.temp_dir = impl->options.data_dir + "/tmp/duckdb";
+  const int64_t pool_mib = std::max(1, options.query_threads) * options.query_memory_mib;
+  config.memory_limit = std::to_string(pool_mib) + "MiB";
+  // Past the pool, allocations DuckDB does not count; the guard leaves room
+  // for them and for the rest of the server.
+  config.process_memory_limit = static_cast<uint64_t>(2 * pool_mib + 1024) << 20;
+  config.temp_dir = options.data_dir + "/tmp/duckdb";
   config.lake = impl->lake.get();
   TARN_RETURN_IF_ERROR(env->CreateDirs(config.temp_dir));
   TARN_ASSIGN_OR_RETURN(impl->lake_engine, query::CreateQueryEngine(config));
@@ -207,12 +228,44 @@ Result<std::unique_ptr<App>> App::Start(const ServeOptions& options, storage::En
   impl->athena_results = std::make_unique<athena::S3ResultObjects>(impl->s3.get());
   athena::AthenaOptions athena_options;
   athena_options.region = options.region;
+  athena_options.query_threads = options.query_threads;
   impl->athena = std::make_unique<athena::AthenaService>(
       impl->meta.get(), impl->query_runner.get(), impl->athena_results.get(), impl->glue.get(),
       athena_options);
   TARN_RETURN_IF_ERROR(impl->athena->Start().WithContext("starting Athena"));
   impl->athena_api = std::make_unique<athena::AthenaApi>(impl->athena.get(), impl->pool.get());
   impl->router->json()->Register(impl->athena_api.get());
+
+  // Firehose delivery streams into S3, from direct puts or Kinesis streams.
+  // Record format conversion waits for a RecordConverterFactory (nullptr:
+  // DataFormatConversionConfiguration is refused at creation).
+  impl->firehose_sink = std::make_unique<firehose::S3ObjectSink>(impl->s3.get());
+  impl->firehose_kinesis = std::make_unique<firehose::KinesisStreamReader>(impl->kinesis.get());
+  impl->firehose_schemas = std::make_unique<firehose::GlueTableSchemas>(impl->glue.get());
+  firehose::ServiceOptions firehose_options;
+  firehose_options.region = options.region;
+  firehose_options.buffers_dir = dir + "/firehose";
+  // Streams take records as soon as CreateDeliveryStream returns, so they
+  // are ACTIVE at once; DELETING shows until the last flush and the purge.
+  firehose_options.status_delay_ms = 0;
+  firehose_options.env = env;
+  firehose_options.open_log = [env](const std::string& buffer_dir) {
+    storage::SegmentLog::Options log_options;
+    log_options.dir = buffer_dir;
+    log_options.segment_bytes = 32ull << 20;
+    return storage::SegmentLog::Open(env, log_options);
+  };
+  firehose::ServiceDeps firehose_deps;
+  firehose_deps.sink = impl->firehose_sink.get();
+  firehose_deps.kinesis = impl->firehose_kinesis.get();
+  firehose_deps.schemas = impl->firehose_schemas.get();
+  firehose_deps.converters = nullptr;
+  impl->firehose = std::make_unique<firehose::FirehoseService>(impl->meta.get(), firehose_options,
+                                                               firehose_deps);
+  TARN_RETURN_IF_ERROR(impl->firehose->Start().WithContext("starting Firehose"));
+  impl->firehose_api =
+      std::make_unique<firehose::FirehoseApi>(impl->firehose.get(), impl->pool.get());
+  impl->router->json()->Register(impl->firehose_api.get());
 
   http::Server::Options http_options;
   http_options.host = options.host;
@@ -245,6 +298,7 @@ void App::Shutdown(std::chrono::milliseconds grace) {
   impl_->pool->Join();
   impl_->crawlers->Shutdown();
   impl_->athena->Shutdown();
+  impl_->firehose->Stop();
 }
 
 int RunServe(const ServeOptions& options) {

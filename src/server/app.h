@@ -32,6 +32,13 @@ struct ServeOptions {
   // How long a Kinesis stream or consumer stays CREATING, UPDATING or
   // DELETING before the next state (so AWS waiters see each state).
   int64_t kinesis_status_delay_ms = 100;
+  // Athena queries run at once (more wait QUEUED), and the memory each may
+  // hold before it spills to <data>/tmp/duckdb. The engine's pool is their
+  // product: DuckDB bounds memory per database, not per query, so a query
+  // may borrow what an idle one leaves, and one that cannot spill past the
+  // pool fails (FAILED, "Out of Memory") while the server goes on.
+  int query_threads = 2;
+  int64_t query_memory_mib = 1024;
   bool log_requests = true;
 };
 
