@@ -10,6 +10,7 @@
 #include <set>
 
 #include "common/encoding.h"
+#include "query/hive_type.h"
 #include "query/schema_inference.h"
 
 #include "services/athena/ddl.h"
@@ -78,23 +79,6 @@ std::string Ident(std::string_view s) {
     out += c;
   }
   return out + "\"";
-}
-
-// Splits a type's arguments at top-level commas (outside <> and ()).
-std::vector<std::string_view> SplitArgs(std::string_view s) {
-  std::vector<std::string_view> out;
-  int depth = 0;
-  size_t start = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '<' || s[i] == '(') ++depth;
-    if (s[i] == '>' || s[i] == ')') --depth;
-    if (s[i] == ',' && depth == 0) {
-      out.push_back(Trim(s.substr(start, i - start)));
-      start = i + 1;
-    }
-  }
-  out.push_back(Trim(s.substr(start)));
-  return out;
 }
 
 // s3://bucket/prefix -> bucket and "prefix/" (or "").
@@ -173,7 +157,7 @@ class GlueCatalog : public query::Catalog {
     const Json& sd = t.value("StorageDescriptor", Json::object());
     std::vector<std::pair<std::string, std::string>> columns;
     for (const Json& c : sd.value("Columns", Json::array())) {
-      columns.emplace_back(c.value("Name", ""), DuckDbType(c.value("Type", "string")));
+      columns.emplace_back(c.value("Name", ""), query::DuckDbType(c.value("Type", "string")));
     }
     std::vector<std::string> keys;
     for (const Json& k : t.value("PartitionKeys", Json::array())) keys.push_back(k.value("Name", ""));
@@ -394,45 +378,6 @@ Result<std::string> BindParameters(std::string_view sql, const std::vector<std::
                            " values for " + std::to_string(next) + " ? placeholders");
   }
   return out;
-}
-
-std::string DuckDbType(std::string_view hive_type) {
-  std::string_view t = Trim(hive_type);
-  const std::string lower = Lower(t);
-  const size_t open = lower.find_first_of("<(");
-  const std::string head = Lower(Trim(t.substr(0, open)));
-  std::string_view inner;
-  if (open != std::string::npos && t.size() > open + 1) inner = t.substr(open + 1, t.size() - open - 2);
-  if (head == "array") return DuckDbType(inner) + "[]";
-  if (head == "map") {
-    std::vector<std::string_view> kv = SplitArgs(inner);
-    if (kv.size() == 2) return "MAP(" + DuckDbType(kv[0]) + ", " + DuckDbType(kv[1]) + ")";
-    return "VARCHAR";
-  }
-  if (head == "struct") {
-    std::string out = "STRUCT(";
-    bool first = true;
-    for (std::string_view field : SplitArgs(inner)) {
-      const size_t colon = field.find(':');
-      if (colon == std::string_view::npos) continue;
-      out += (first ? "" : ", ") + Ident(Trim(field.substr(0, colon))) + " " +
-             DuckDbType(field.substr(colon + 1));
-      first = false;
-    }
-    return out + ")";
-  }
-  if (head == "decimal") return inner.empty() ? "DECIMAL(10,0)" : "DECIMAL(" + std::string(inner) + ")";
-  if (head == "bigint" || head == "long") return "BIGINT";
-  if (head == "int" || head == "integer") return "INTEGER";
-  if (head == "smallint") return "SMALLINT";
-  if (head == "tinyint") return "TINYINT";
-  if (head == "double") return "DOUBLE";
-  if (head == "float" || head == "real") return "FLOAT";
-  if (head == "boolean") return "BOOLEAN";
-  if (head == "date") return "DATE";
-  if (head == "timestamp") return "TIMESTAMP";
-  if (head == "binary") return "BLOB";
-  return "VARCHAR";  // string, char(n), varchar(n), and anything unknown
 }
 
 ResultColumn AthenaColumn(const std::string& name, std::string_view duckdb_type) {

@@ -64,9 +64,6 @@ class LakeQueryRunner : public QueryRunner {
 // `?` placeholders outside quotes and comments replaced by `values` in
 // order; InvalidArgument when the counts differ.
 Result<std::string> BindParameters(std::string_view sql, const std::vector<std::string>& values);
-// A Hive type (Glue column) as DuckDB's: string -> VARCHAR,
-// array<struct<a:int>> -> STRUCT(a INTEGER)[], decimal(10,2) -> DECIMAL(10,2).
-std::string DuckDbType(std::string_view hive_type);
 // A result column's DuckDB type as Athena reports it (name, precision, scale).
 ResultColumn AthenaColumn(const std::string& name, std::string_view duckdb_type);
 

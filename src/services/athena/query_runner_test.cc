@@ -22,12 +22,7 @@ TEST(BindParameters, ReplacesPlaceholdersOutsideQuotes) {
   EXPECT_EQ(*BindParameters("SELECT 'it''s ?', ?", {"3"}), "SELECT 'it''s ?', 3");
 }
 
-TEST(Types, HiveToDuckDbAndDuckDbToAthena) {
-  EXPECT_EQ(DuckDbType("string"), "VARCHAR");
-  EXPECT_EQ(DuckDbType("array<struct<a:int,b:decimal(10,2)>>"),
-            "STRUCT(\"a\" INTEGER, \"b\" DECIMAL(10,2))[]");
-  EXPECT_EQ(DuckDbType("map<string,bigint>"), "MAP(VARCHAR, BIGINT)");
-  EXPECT_EQ(DuckDbType("varchar(20)"), "VARCHAR");
+TEST(Types, DuckDbToAthena) {
   ResultColumn c = AthenaColumn("x", "DECIMAL(12,3)");
   EXPECT_EQ(c.type, "decimal");
   EXPECT_EQ(c.precision, 12);
