@@ -298,11 +298,12 @@ void AthenaService::RunQuery(const std::string& id, const std::atomic<bool>& sto
       end.error_category = kUserCategory;
       end.error_type = kUserErrorType;
     } else if (st.code() == Code::kResourceExhausted) {
-      end.reason = q.bytes_scanned_cutoff > 0
-                       ? "Query exhausted resources: the workgroup's bytes-scanned cutoff (" +
-                             std::to_string(q.bytes_scanned_cutoff) + " bytes) was exceeded. " +
-                             st.message()
-                       : "Query exhausted resources at this scale factor. " + st.message();
+      // The runner names the limit (the workgroup's cutoff, the server's
+      // memory); DuckDB's own out-of-memory errors do not.
+      constexpr std::string_view kExhausted = "Query exhausted resources";
+      end.reason = st.message().rfind(kExhausted, 0) == 0
+                       ? st.message()
+                       : std::string(kExhausted) + " at this scale factor: " + st.message();
       end.error_category = kUserCategory;
       end.error_type = kResourceErrorType;
     } else {

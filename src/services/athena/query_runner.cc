@@ -144,6 +144,13 @@ class GlueCatalog : public query::Catalog {
       : glue_(glue), lake_(lake), database_(std::move(database)) {}
 
   Result<std::string> TableSql(std::string_view database, std::string_view table) override {
+    Result<std::string> sql = ReadSql(database, table);
+    if (sql.ok() && over_cutoff()) return CutoffExceeded();
+    return sql;
+  }
+
+ private:
+  Result<std::string> ReadSql(std::string_view database, std::string_view table) {
     const std::string db = glue::LowerName(database.empty() ? database_ : database);
     Result<Json> got = glue_->GetTable(db, glue::LowerName(table));
     if (!got.ok()) {
@@ -205,7 +212,6 @@ class GlueCatalog : public query::Catalog {
     return sql;
   }
 
- private:
   struct Format {
     std::string kind;  // csv, json, parquet
     char delimiter = ',';
@@ -285,12 +291,23 @@ class GlueCatalog : public query::Catalog {
   query::Lake* lake_;
   std::string database_;
   int64_t bytes_ = 0;
+  int64_t cutoff_ = 0;
 
  public:
   // The bytes of every file the query's tables put in its plan: what
   // DataScannedInBytes reports (an upper bound: Athena counts only what
   // Parquet's column and row-group pruning leaves).
   int64_t bytes() const { return bytes_; }
+
+  // The workgroup's BytesScannedCutoffPerQuery (0: none). A plan past it
+  // fails while it binds, before anything is read.
+  void LimitBytes(int64_t cutoff) { cutoff_ = cutoff; }
+  bool over_cutoff() const { return cutoff_ > 0 && bytes_ > cutoff_; }
+  Status CutoffExceeded() const {
+    return ResourceExhausted("Query exhausted resources: it scans " + std::to_string(bytes_) +
+                             " bytes, over the workgroup's BytesScannedCutoffPerQuery of " +
+                             std::to_string(cutoff_));
+  }
 };
 
 // --- Results --------------------------------------------------------------------------
@@ -926,20 +943,17 @@ Result<QueryOutcome> LakeQueryRunner::Run(const QueryRequest& request, const std
   TARN_ASSIGN_OR_RETURN(sql, TranslateDialect(sql));
   TARN_ASSIGN_OR_RETURN(query::QueryEngine * engine, deps_.engine());
   GlueCatalog catalog(deps_.glue, deps_.lake, db);
+  catalog.LimitBytes(request.bytes_scanned_cutoff);
   query::CsvOptions options;
   options.catalog = &catalog;
   options.database = db;
   options.stop = &stop;
+  options.trino_column_names = true;
   TARN_ASSIGN_OR_RETURN(std::unique_ptr<s3::BodySink> body, deps_.s3->NewBody(""));
   const auto started = std::chrono::steady_clock::now();
   Result<query::CsvSummary> summary =
       engine->ExecuteToCsv(sql, options, [&](std::string_view chunk) { return body->Append(chunk); });
-  if (!summary.ok()) return summary.status();
-  if (request.bytes_scanned_cutoff > 0 && catalog.bytes() > request.bytes_scanned_cutoff) {
-    return ResourceExhausted("Query exhausted resources: it scans " + std::to_string(catalog.bytes()) +
-                             " bytes, over the workgroup's BytesScannedCutoffPerQuery of " +
-                             std::to_string(request.bytes_scanned_cutoff));
-  }
+  if (!summary.ok()) return catalog.over_cutoff() ? catalog.CutoffExceeded() : summary.status();
   QueryOutcome o;
   o.data_scanned_bytes = catalog.bytes();
   o.engine_execution_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
