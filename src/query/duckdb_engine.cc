@@ -23,6 +23,8 @@
 
 #include "duckdb.hpp"
 #include "duckdb/parser/parser.hpp"
+#include "duckdb/parser/query_node.hpp"
+#include "duckdb/parser/statement/select_statement.hpp"
 #include "duckdb/parser/tableref/subqueryref.hpp"
 #include "query/lake_filesystem.h"
 #include "query/query_engine.h"
@@ -65,8 +67,26 @@ Code CodeForDuckDbError(duckdb::ExceptionType type) {
   }
 }
 
+// DuckDB 1.4 appends a parser error's "LINE n: ..." excerpt twice; a
+// paragraph equal to the one before it is dropped.
+std::string WithoutRepeatedParagraphs(const std::string& message) {
+  std::string out;
+  std::string_view rest = message, previous;
+  while (!rest.empty()) {
+    const size_t end = rest.find("\n\n");
+    std::string_view paragraph = rest.substr(0, end);
+    if (paragraph != previous || paragraph.empty()) {
+      if (!out.empty()) out += "\n\n";
+      out += paragraph;
+    }
+    previous = paragraph;
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 2);
+  }
+  return out;
+}
+
 Status StatusFromErrorData(duckdb::ErrorData& error) {
-  return Status(CodeForDuckDbError(error.Type()), error.Message());
+  return Status(CodeForDuckDbError(error.Type()), WithoutRepeatedParagraphs(error.Message()));
 }
 
 Status StatusFromException(const std::exception& e) {
@@ -214,6 +234,30 @@ class QueryWatcher {
   std::thread thread_;
 };
 
+// The result column names of `sql` as Trino gives them: an unaliased
+// expression at position i is "_col<i>". Empty when `sql` is not one
+// SELECT, or its list has a * (positions are then unknown until binding).
+std::vector<std::string> TrinoColumnNames(const std::string& sql,
+                                          const duckdb::vector<std::string>& names) {
+  duckdb::Parser parser;
+  parser.ParseQuery(sql);
+  if (parser.statements.size() != 1 ||
+      parser.statements[0]->type != duckdb::StatementType::SELECT_STATEMENT) {
+    return {};
+  }
+  const auto& select = parser.statements[0]->Cast<duckdb::SelectStatement>();
+  const auto& list = select.node->GetSelectList();
+  if (list.size() != names.size()) return {};
+  std::vector<std::string> out;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const duckdb::ParsedExpression& e = *list[i];
+    if (e.GetExpressionClass() == duckdb::ExpressionClass::STAR) return {};
+    const bool named = !e.GetAlias().empty() || e.GetExpressionClass() == duckdb::ExpressionClass::COLUMN_REF;
+    out.push_back(named ? names[i] : "_col" + std::to_string(i));
+  }
+  return out;
+}
+
 void AppendCsvField(std::string_view text, std::string& out) {
   out += '"';
   for (char c : text) {
@@ -252,11 +296,16 @@ class DuckDbEngine final : public QueryEngine {
       if (result->HasError()) return failed(result->GetErrorObject());
       CsvSummary summary;
       summary.returns_rows = result->properties.return_type == duckdb::StatementReturnType::QUERY_RESULT;
+      std::vector<std::string> names(result->names.begin(), result->names.end());
+      if (options.trino_column_names && summary.returns_rows) {
+        std::vector<std::string> trino = TrinoColumnNames(std::string(sql), result->names);
+        if (!trino.empty()) names = std::move(trino);
+      }
       std::string out;
-      for (size_t i = 0; i < result->names.size(); ++i) {
-        summary.columns.push_back({result->names[i], result->types[i].ToString()});
+      for (size_t i = 0; i < names.size(); ++i) {
+        summary.columns.push_back({names[i], result->types[i].ToString()});
         if (i) out += ',';
-        AppendCsvField(result->names[i], out);
+        AppendCsvField(names[i], out);
       }
       out += '\n';
       while (true) {

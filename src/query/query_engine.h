@@ -86,6 +86,10 @@ struct CsvOptions {
   Catalog* catalog = nullptr;    // none: only the engine's own tables
   std::string database;          // the current database for unqualified names
   const std::atomic<bool>* stop = nullptr;  // set: the query is interrupted (Aborted)
+  // Names result columns the SELECT list leaves unnamed (an expression
+  // without an alias, not a plain column) "_col<position>", as Trino and
+  // Athena do, instead of DuckDB's expression text ("count_star()").
+  bool trino_column_names = false;
 };
 
 struct CsvSummary {

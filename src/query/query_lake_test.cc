@@ -207,6 +207,41 @@ TEST_F(QueryLake, StopInterruptsARunningQuery) {
   EXPECT_EQ(r.status().code(), Code::kAborted) << r.status().ToString();
 }
 
+TEST(QueryResults, TrinoNamesUnnamedColumns) {
+  QueryConfig config;
+  Result<std::unique_ptr<QueryEngine>> engine = CreateQueryEngine(config);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  auto header = [&](const std::string& sql, bool trino) {
+    CsvOptions options;
+    options.trino_column_names = trino;
+    std::string csv;
+    Result<CsvSummary> r = (*engine)->ExecuteToCsv(sql, options, [&](std::string_view chunk) {
+      csv += chunk;
+      return Status::OK();
+    });
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return csv.substr(0, csv.find('\n'));
+  };
+  const std::string sql = "SELECT a, 1 + 1, count(*) AS n, max(a) FROM (SELECT 1 AS a) GROUP BY a";
+  EXPECT_EQ(header(sql, true), "\"a\",\"_col1\",\"n\",\"_col3\"");
+  EXPECT_EQ(header(sql, false), "\"a\",\"(1 + 1)\",\"n\",\"max(a)\"");
+  EXPECT_EQ(header("SELECT * FROM (SELECT 1 AS a, 2 AS b)", true), "\"a\",\"b\"");
+  EXPECT_EQ(header("SELECT 1 UNION ALL SELECT 2", true), "\"_col0\"");
+}
+
+TEST(QueryErrors, SayWhereOnce) {
+  QueryConfig config;
+  Result<std::unique_ptr<QueryEngine>> engine = CreateQueryEngine(config);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  Result<std::string> r = (*engine)->ExecuteToText("SELECT * FROM\n  WHERE x = 1");
+  ASSERT_EQ(r.status().code(), Code::kInvalidArgument);
+  const std::string& m = r.status().message();
+  EXPECT_EQ(m.rfind("Parser Error: syntax error at or near \"WHERE\"", 0), 0u) << m;
+  const size_t line = m.find("LINE 2:");
+  ASSERT_NE(line, std::string::npos) << m;
+  EXPECT_EQ(m.find("LINE 2:", line + 1), std::string::npos) << m;
+}
+
 // A guard below what the process already holds trips at once: the query is
 // interrupted and reported as out of memory, and the engine goes on.
 TEST(QueryMemoryGuard, InterruptsQueriesOverTheProcessLimit) {
