@@ -34,6 +34,7 @@
 #include "services/firehose/firehose_service.h"
 #include "services/firehose/glue_table_schemas.h"
 #include "services/firehose/kinesis_stream_reader.h"
+#include "services/firehose/parquet_converter.h"
 #include "services/firehose/s3_object_sink.h"
 #include "services/s3/s3_lake.h"
 #include "storage/blob_store.h"
@@ -78,6 +79,7 @@ struct App::Impl {
   std::unique_ptr<firehose::S3ObjectSink> firehose_sink;
   std::unique_ptr<firehose::KinesisStreamReader> firehose_kinesis;
   std::unique_ptr<firehose::GlueTableSchemas> firehose_schemas;
+  std::unique_ptr<firehose::ParquetConverterFactory> firehose_converters;
   std::unique_ptr<firehose::FirehoseService> firehose;
   std::unique_ptr<firehose::FirehoseApi> firehose_api;
   std::unique_ptr<Router> router;
@@ -236,9 +238,8 @@ Result<std::unique_ptr<App>> App::Start(const ServeOptions& options, storage::En
   impl->athena_api = std::make_unique<athena::AthenaApi>(impl->athena.get(), impl->pool.get());
   impl->router->json()->Register(impl->athena_api.get());
 
-  // Firehose delivery streams into S3, from direct puts or Kinesis streams.
-  // Record format conversion waits for a RecordConverterFactory (nullptr:
-  // DataFormatConversionConfiguration is refused at creation).
+  // Firehose delivery streams into S3, from direct puts or Kinesis streams;
+  // JSON to Parquet conversion on a small engine of its own.
   impl->firehose_sink = std::make_unique<firehose::S3ObjectSink>(impl->s3.get());
   impl->firehose_kinesis = std::make_unique<firehose::KinesisStreamReader>(impl->kinesis.get());
   impl->firehose_schemas = std::make_unique<firehose::GlueTableSchemas>(impl->glue.get());
@@ -259,7 +260,8 @@ Result<std::unique_ptr<App>> App::Start(const ServeOptions& options, storage::En
   firehose_deps.sink = impl->firehose_sink.get();
   firehose_deps.kinesis = impl->firehose_kinesis.get();
   firehose_deps.schemas = impl->firehose_schemas.get();
-  firehose_deps.converters = nullptr;
+  impl->firehose_converters = std::make_unique<firehose::ParquetConverterFactory>();
+  firehose_deps.converters = impl->firehose_converters.get();
   impl->firehose = std::make_unique<firehose::FirehoseService>(impl->meta.get(), firehose_options,
                                                                firehose_deps);
   TARN_RETURN_IF_ERROR(impl->firehose->Start().WithContext("starting Firehose"));

@@ -8,6 +8,7 @@ some.
 """
 
 from .base import CheckFailed, Workload
+from .firehose import FirehoseWorkload
 from .glue import GlueWorkload
 from .kinesis import KinesisWorkload
 from .s3 import S3Workload
@@ -17,6 +18,7 @@ WORKLOADS = {
     "s3": lambda seed, args: S3Workload(seed, workers=args.threads),
     "kinesis": lambda seed, args: KinesisWorkload(seed, producers=max(1, args.threads // 2)),
     "glue": lambda seed, args: GlueWorkload(seed, workers=max(1, args.threads // 3)),
+    "firehose": lambda seed, args: FirehoseWorkload(seed, producers=max(1, args.threads // 3)),
 }
 
 __all__ = ["WORKLOADS", "CheckFailed", "Workload"]

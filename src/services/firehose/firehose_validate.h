@@ -1,0 +1,125 @@
+// Request validation for Firehose's JSON operations: the botocore model's
+// constraints (required members, lengths, patterns, enums, ranges), checked
+// the way AWS's front end states them and answered with the model's own
+// error shape, InvalidArgumentException (the Firehose model declares no
+// ValidationException), naming every offending member by its path:
+//
+//   1 validation error detected: Value '0' at
+//   'extendedS3DestinationConfiguration.bufferingHints.sizeInMBs' failed to
+//   satisfy constraint: Member must have value greater than or equal to 1
+//
+// A member of the wrong JSON type is SerializationException. At most ten
+// violations are listed.
+//
+// A Checker also builds the stored form of what it read: every member a
+// getter accepted is copied into out() (unknown members are dropped, as
+// AWS drops them), so a configuration is stored exactly as validated.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+
+namespace tarn::firehose {
+
+using Json = nlohmann::json;
+
+struct StrRule {
+  bool required = false;
+  size_t min = 0;
+  size_t max = std::numeric_limits<size_t>::max();
+  // Hand-written matcher (std::regex recurses per character and can exhaust
+  // the stack on long input) and the model's pattern text for the message.
+  bool (*pattern)(std::string_view) = nullptr;
+  const char* pattern_text = nullptr;
+  std::vector<std::string_view> one_of = {};
+};
+
+// The model's patterns, matched by hand.
+bool IsStreamName(std::string_view s);   // [a-zA-Z0-9_.-]+
+bool IsArn(std::string_view s);          // arn:.*
+bool IsKinesisStreamArn(std::string_view s);  // arn:.*:kinesis:[a-zA-Z0-9\-]+:\d{12}:stream/[a-zA-Z0-9_.-]+
+bool IsKmsKeyArn(std::string_view s);    // arn:.*:kms:[a-zA-Z0-9\-]+:\d{12}:(key|alias)/[a-zA-Z_0-9+=,.@\-_/]+
+bool IsNonBlank(std::string_view s);     // ^(?!\s*$).+
+bool IsNoWhitespace(std::string_view s); // ^\S+$
+bool IsFileExtension(std::string_view s);  // ^$|\.[0-9a-z!\-_.*'()]+
+bool IsTimeZone(std::string_view s);     // ^$|[a-zA-Z/_]+
+bool IsTagKey(std::string_view s);       // ^(?!aws:)[\p{L}\p{Z}\p{N}_.:\/=+\-@%]*$
+bool IsTagValue(std::string_view s);     // ^[\p{L}\p{Z}\p{N}_.:\/=+\-@%]*$
+bool IsDestinationId(std::string_view s);  // [a-zA-Z0-9-]+
+bool IsVersionId(std::string_view s);    // [0-9]+
+
+extern const StrRule kStreamNameRule;    // DeliveryStreamName: 1..64
+extern const StrRule kRoleArnRule;       // RoleARN: 1..512, arn:.*
+extern const StrRule kBucketArnRule;     // BucketARN: 1..2048, arn:.*
+extern const StrRule kPrefixRule;        // Prefix / ErrorOutputPrefix: 0..1024
+
+// Length in characters (UTF-8 code points), as the model's limits count.
+size_t CharCount(std::string_view s);
+
+class Checker {
+ public:
+  // path: the member path prefix for messages, "" or "extendedS3DestinationConfiguration.".
+  // j is referenced, not copied: it must outlive the checker.
+  explicit Checker(const Json& j, std::string path = "");
+
+  // Each getter validates one member, copies it into out() when present and
+  // well typed, and returns it (a default when absent or wrong).
+  std::string Str(std::string_view member, const StrRule& rule);
+  std::optional<int64_t> Int(std::string_view member, bool required,
+                             std::optional<int64_t> min = std::nullopt,
+                             std::optional<int64_t> max = std::nullopt);
+  std::optional<double> Double(std::string_view member, bool required, double min, double max);
+  std::optional<bool> Bool(std::string_view member);
+  std::optional<std::string> Blob(std::string_view member, bool required, size_t max);
+  std::vector<std::string> StrList(std::string_view member, bool required, size_t min, size_t max,
+                                   const StrRule& each);
+  // A map of strings to strings (ColumnToJsonKeyMappings).
+  std::vector<std::pair<std::string, std::string>> StrMap(std::string_view member,
+                                                          const StrRule& key,
+                                                          const StrRule& value);
+
+  // A nested structure: nullptr when absent (a violation when required) or
+  // not an object. Check its members with Checker sub(*v, c.Path(member)),
+  // then c.Absorb(member, sub) to take its findings and its stored form.
+  const Json* Struct(std::string_view member, bool required);
+  // A list: nullptr when absent or not an array; length checked. Check
+  // each element with a Checker at ElementPath(member, i) and
+  // AbsorbElement(member, sub).
+  const Json* List(std::string_view member, bool required, size_t min,
+                   size_t max = std::numeric_limits<size_t>::max());
+
+  std::string Path(std::string_view member) const;
+  std::string ElementPath(std::string_view member, size_t i) const;
+  void Absorb(std::string_view member, const Checker& sub);
+  void AbsorbElement(std::string_view member, const Checker& sub);
+
+  void Violation(const std::string& value, std::string_view member, const std::string& constraint);
+  Status Finish() const;
+  bool ok() const { return errors_.empty() && serialization_.ok(); }
+  const Json& out() const { return out_; }
+  Json& out() { return out_; }
+
+ private:
+  const Json* Find(std::string_view member) const;
+  void TypeError(std::string_view member, const char* expected);
+  bool CheckString(const std::string& s, std::string_view member, const StrRule& rule);
+
+  const Json& j_;
+  std::string path_;
+  Json out_ = Json::object();
+  std::vector<std::string> errors_;
+  Status serialization_;
+};
+
+// InvalidArgumentException with a message.
+Status InvalidArg(std::string message);
+
+}  // namespace tarn::firehose
