@@ -7,6 +7,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -20,8 +21,10 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "duckdb.hpp"
+#include "duckdb/parallel/task_scheduler.hpp"
 #include "duckdb/parser/parser.hpp"
 #include "duckdb/parser/query_node.hpp"
 #include "duckdb/parser/statement/select_statement.hpp"
@@ -170,34 +173,22 @@ class BindingScope {
   const duckdb::ClientContext* context_;
 };
 
-// The process's resident memory in bytes (0 if /proc cannot tell).
-uint64_t ResidentBytes() {
-  std::FILE* f = std::fopen("/proc/self/statm", "r");
-  if (f == nullptr) return 0;
-  unsigned long long pages_total = 0, pages_resident = 0;
-  const int n = std::fscanf(f, "%llu %llu", &pages_total, &pages_resident);
-  std::fclose(f);
-  if (n != 2) return 0;
-  return pages_resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-}
-
 // Watches one running query every 20 ms and interrupts it once `stop` is
-// set or the process's resident memory passes `memory_limit` (0: never).
+// set or the memory guard (if any) finds the process over its limit.
 class QueryWatcher {
  public:
   enum class Verdict { kRunning, kStopped, kOutOfMemory };
 
   QueryWatcher(duckdb::Connection& connection, const std::atomic<bool>* stop,
-               uint64_t memory_limit) {
-    if (stop == nullptr && memory_limit == 0) return;
-    thread_ = std::thread([this, &connection, stop, memory_limit] {
+               const MemoryGuardHooks* guard) {
+    if (stop == nullptr && guard == nullptr) return;
+    thread_ = std::thread([this, &connection, stop, guard] {
       std::unique_lock<std::mutex> lock(mu_);
       while (!done_) {
         if (stop != nullptr && stop->load()) {
           verdict_ = Verdict::kStopped;
-        } else if (memory_limit > 0) {
-          resident_ = ResidentBytes();
-          if (resident_ > memory_limit) verdict_ = Verdict::kOutOfMemory;
+        } else if (guard != nullptr && guard->over_limit()) {
+          verdict_ = Verdict::kOutOfMemory;
         }
         if (verdict_ != Verdict::kRunning) {
           connection.Interrupt();
@@ -220,17 +211,12 @@ class QueryWatcher {
     std::lock_guard<std::mutex> lock(mu_);
     return verdict_;
   }
-  uint64_t resident() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return resident_;
-  }
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
   bool done_ = false;
   Verdict verdict_ = Verdict::kRunning;
-  uint64_t resident_ = 0;
   std::thread thread_;
 };
 
@@ -269,25 +255,47 @@ void AppendCsvField(std::string_view text, std::string& out) {
 
 class DuckDbEngine final : public QueryEngine {
  public:
-  DuckDbEngine(std::unique_ptr<duckdb::DuckDB> db, uint64_t process_memory_limit)
-      : db_(std::move(db)), process_memory_limit_(process_memory_limit) {}
+  // With a memory guard, DuckDB runs no threads of its own: `workers` of
+  // ours run its tasks, marked as query threads (so is each query's own
+  // thread, the last of DuckDB's `threads`).
+  DuckDbEngine(std::unique_ptr<duckdb::DuckDB> db, const MemoryGuardHooks* guard, int workers)
+      : db_(std::move(db)), guard_(guard) {
+    for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { RunTasks(); });
+  }
+  ~DuckDbEngine() override {
+    if (workers_.empty()) return;
+    running_ = false;
+    duckdb::TaskScheduler::GetScheduler(*db_->instance).Signal(workers_.size());
+    for (std::thread& t : workers_) t.join();
+  }
 
   std::string DuckDbVersion() const override { return duckdb::DuckDB::LibraryVersion(); }
 
   Result<CsvSummary> ExecuteToCsv(std::string_view sql, const CsvOptions& options,
                                   const std::function<Status(std::string_view)>& sink) override {
+    return Guarded([&] { return RunToCsv(sql, options, sink); });
+  }
+
+  Result<std::string> ExecuteToText(std::string_view sql) override {
+    return Guarded([&] { return RunToText(sql); });
+  }
+
+ private:
+  Result<CsvSummary> RunToCsv(std::string_view sql, const CsvOptions& options,
+                              const std::function<Status(std::string_view)>& sink) {
     constexpr size_t kFlushBytes = 1 << 20;
     try {
       duckdb::Connection connection(*db_);
       BindingScope binding(connection.context.get(), {options.catalog, options.database});
-      QueryWatcher watcher(connection, options.stop, process_memory_limit_);
+      QueryThread marked(guard_);
+      QueryWatcher watcher(connection, options.stop, guard_);
       auto result = connection.SendQuery(std::string(sql));
       auto failed = [&](duckdb::ErrorData& error) -> Status {
         switch (watcher.verdict()) {
           case QueryWatcher::Verdict::kStopped:
             return Status(Code::kAborted, "the query was stopped");
           case QueryWatcher::Verdict::kOutOfMemory:
-            return OutOfMemory(watcher.resident());
+            return OutOfMemory();
           case QueryWatcher::Verdict::kRunning:
             break;
         }
@@ -343,8 +351,9 @@ class DuckDbEngine final : public QueryEngine {
     }
   }
 
-  Result<std::string> ExecuteToText(std::string_view sql) override {
+  Result<std::string> RunToText(std::string_view sql) {
     try {
+      QueryThread marked(guard_);
       // A Connection is not thread-safe; one per call makes this method so.
       duckdb::Connection connection(*db_);
       auto result = connection.SendQuery(std::string(sql));
@@ -374,26 +383,74 @@ class DuckDbEngine final : public QueryEngine {
     }
   }
 
- private:
-  // The interrupted query's memory goes back to the allocator; hand it
-  // back to the kernel too, or the next query would start over the limit.
-  Status OutOfMemory(uint64_t resident) const {
+  // Marks the calling thread as a query thread while it lives.
+  class QueryThread {
+   public:
+    explicit QueryThread(const MemoryGuardHooks* guard) : guard_(guard) {
+      if (guard_ != nullptr) guard_->set_query_thread(true);
+    }
+    ~QueryThread() {
+      if (guard_ != nullptr) guard_->set_query_thread(false);
+    }
+
+   private:
+    const MemoryGuardHooks* guard_;
+  };
+
+  void RunTasks() {
+    guard_->set_query_thread(true);
+    auto& scheduler = duckdb::TaskScheduler::GetScheduler(*db_->instance);
+    while (running_) {
+      // A refused allocation outside a task's own error handling ends up
+      // here; the worker goes back to work.
+      try {
+        scheduler.ExecuteForever(&running_);
+      } catch (...) {
+      }
+    }
+  }
+
+  // Runs one query. One that failed while the memory guard refused
+  // allocations (in whatever thread, with whatever error DuckDB made of it)
+  // ran out of memory; so did one DuckDB found out of memory itself.
+  template <typename Run>
+  auto Guarded(const Run& run) -> decltype(run()) {
+    const uint64_t refusals = guard_ != nullptr ? guard_->refusals() : 0;
+    auto result = run();
+    if (!result.ok() && guard_ != nullptr && guard_->refusals() != refusals) {
+      ReleaseMemory();
+      return OutOfMemory();
+    }
+    if (result.status().code() == Code::kResourceExhausted) ReleaseMemory();
+    return result;
+  }
+
+  // A query that ran out of memory has given its memory back to the
+  // allocators (DuckDB's jemalloc, glibc's malloc); they give it back to the
+  // kernel, or the next query would start over the guard's limit.
+  static void ReleaseMemory() {
+    duckdb::Allocator::FlushAll();
     malloc_trim(0);
+  }
+
+  Status OutOfMemory() const {
     constexpr uint64_t kMiB = 1 << 20;
-    return ResourceExhausted("Query exhausted resources: the server's memory reached " +
-                             std::to_string(resident / kMiB) + " MiB, over its limit of " +
-                             std::to_string(process_memory_limit_ / kMiB) +
-                             " MiB for queries; rewrite the query to hold less at once "
-                             "(fewer or smaller groups, lists or window frames)");
+    return ResourceExhausted("Query exhausted resources: the server's memory went past its "
+                             "limit of " + std::to_string(guard_->limit() / kMiB) +
+                             " MiB while it ran; rewrite the query to hold less at once (fewer "
+                             "or smaller groups, lists or window frames)");
   }
 
   // duckdb::DuckDB is thread-safe; connections are made per call.
   const std::unique_ptr<duckdb::DuckDB> db_;
-  const uint64_t process_memory_limit_;
+  const MemoryGuardHooks* const guard_;
+  std::atomic<bool> running_{true};
+  std::vector<std::thread> workers_;
 };
 
 Result<std::unique_ptr<QueryEngine>> OpenEngine(const TarnQueryConfig& config) {
   duckdb::DBConfig db_config;
+  int threads = 0;  // DuckDB's total, when the engine runs them
   try {
     // Nothing is downloaded at run time: Parquet, JSON and ICU are built into
     // libduckdb.so; any other extension is an error, not a fetch.
@@ -401,6 +458,12 @@ Result<std::unique_ptr<QueryEngine>> OpenEngine(const TarnQueryConfig& config) {
     db_config.SetOptionByName("allow_community_extensions", duckdb::Value::BOOLEAN(false));
     if (config.threads > 0) {
       db_config.SetOptionByName("threads", duckdb::Value::BIGINT(config.threads));
+    }
+    if (config.memory_guard != nullptr) {
+      threads = config.threads > 0 ? static_cast<int>(config.threads)
+                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      db_config.SetOptionByName("threads", duckdb::Value::BIGINT(threads));
+      db_config.SetOptionByName("external_threads", duckdb::Value::BIGINT(threads));
     }
     if (config.memory_limit != nullptr && config.memory_limit[0] != '\0') {
       db_config.SetOptionByName("memory_limit", duckdb::Value(config.memory_limit));
@@ -435,7 +498,7 @@ Result<std::unique_ptr<QueryEngine>> OpenEngine(const TarnQueryConfig& config) {
       }
     }
     return std::unique_ptr<QueryEngine>(
-        std::make_unique<DuckDbEngine>(std::move(db), config.process_memory_limit));
+        std::make_unique<DuckDbEngine>(std::move(db), config.memory_guard, threads - 1));
   } catch (const std::exception& e) {
     return StatusFromException(e).WithContext("opening DuckDB");
   } catch (...) {

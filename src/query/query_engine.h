@@ -98,6 +98,15 @@ struct CsvSummary {
   bool returns_rows = false;  // a query (vs. a statement without a result set)
 };
 
+// What the engine needs of a memory guard, as plain functions (they cross
+// into the query module).
+struct MemoryGuardHooks {
+  void (*set_query_thread)(bool refusable);
+  bool (*over_limit)();
+  uint64_t (*refusals)();  // allocations refused so far, ever
+  uint64_t (*limit)();     // bytes
+};
+
 struct QueryConfig {
   // Worker threads for query execution; 0 lets DuckDB use one per core.
   uint32_t threads = 0;
@@ -107,12 +116,12 @@ struct QueryConfig {
   // Where queries spill when they exceed memory_limit (e.g.
   // <data>/tmp/duckdb); empty disables spilling.
   std::string temp_dir;
-  // DuckDB's memory_limit bounds its buffer pool, not every allocation (a
-  // window's lists or a join's strings can grow far past it). When the
-  // process's resident memory passes this many bytes, the queries running
-  // are interrupted and fail ResourceExhausted, so SQL cannot get the
-  // server killed by the kernel. 0: no guard.
-  uint64_t process_memory_limit = 0;
+  // The server's memory guard (server/memory_guard.h), if any: the engine
+  // runs its worker threads itself and marks them, and each query's own
+  // thread, as threads whose allocations the guard may refuse; a query
+  // running while the process is over its limit is interrupted and fails
+  // ResourceExhausted. Must outlive the engine.
+  const MemoryGuardHooks* memory_guard = nullptr;
   // What s3:// paths read; none: s3:// paths are an error. Must outlive the
   // engine.
   Lake* lake = nullptr;

@@ -242,20 +242,48 @@ TEST(QueryErrors, SayWhereOnce) {
   EXPECT_EQ(m.find("LINE 2:", line + 1), std::string::npos) << m;
 }
 
-// A guard below what the process already holds trips at once: the query is
-// interrupted and reported as out of memory, and the engine goes on.
-TEST(QueryMemoryGuard, InterruptsQueriesOverTheProcessLimit) {
+// A guard that finds the process over its limit: the running query is
+// interrupted and reported as out of memory; the engine's own workers and
+// the query's thread were marked as query threads, and are unmarked after.
+std::atomic<bool> g_over{false};
+std::atomic<int> g_marked{0};
+thread_local bool tl_marked = false;
+const MemoryGuardHooks kFakeGuard = {
+    [](bool refusable) {
+      if (refusable != tl_marked) g_marked += refusable ? 1 : -1;
+      tl_marked = refusable;
+    },
+    [] { return g_over.load(); },
+    [] { return uint64_t{0}; },
+    [] { return uint64_t{2} << 30; },
+};
+
+TEST(QueryMemoryGuard, InterruptsQueriesWhileOverTheLimit) {
   QueryConfig config;
-  config.process_memory_limit = 1;
+  config.threads = 3;
+  config.memory_guard = &kFakeGuard;
   Result<std::unique_ptr<QueryEngine>> engine = CreateQueryEngine(config);
   ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  EXPECT_EQ(*(*engine)->ExecuteToText("SELECT count(*) FROM range(1000000)"), "1000000");
+  for (int i = 0; i < 100 && g_marked.load() != 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(g_marked.load(), 2);  // two workers; the caller is unmarked again
+
+  g_over = true;
   Result<CsvSummary> r = (*engine)->ExecuteToCsv(
       "SELECT count(*) FROM range(100000000000) t(i) WHERE i % 7 = 3", CsvOptions{},
       [](std::string_view) { return Status::OK(); });
+  g_over = false;
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kResourceExhausted) << r.status().ToString();
-  EXPECT_NE(r.status().message().find("Query exhausted resources"), std::string::npos);
-  EXPECT_TRUE((*engine)->ExecuteToText("SELECT 42").ok());
+  EXPECT_NE(r.status().message().find("Query exhausted resources: the server's memory went past "
+                                      "its limit of 2048 MiB"),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(*(*engine)->ExecuteToText("SELECT 42"), "42");
+  engine->reset();  // the workers stop
+  EXPECT_EQ(g_marked.load(), 2);  // they exit marked; nothing else stays marked
 }
 
 TEST(QueryLakeLockdown, SqlReachesTheLakeAndNothingElse) {

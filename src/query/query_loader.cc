@@ -89,7 +89,7 @@ Result<const Module*> LoadModule() {
 
 Result<std::unique_ptr<QueryEngine>> CreateWith(const Module& module, const QueryConfig& config) {
   TarnQueryConfig c{config.threads,        config.memory_limit.c_str(),
-                    config.temp_dir.c_str(), config.process_memory_limit,
+                    config.temp_dir.c_str(), config.memory_guard,
                     config.lake,             config.local_files};
   TarnQueryError error{static_cast<int>(Code::kInternal), {}};
   QueryEngine* engine = module.engine_create(&c, &error);

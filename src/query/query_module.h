@@ -20,7 +20,7 @@ struct TarnQueryConfig {
   uint32_t threads;          // 0: one per core
   const char* memory_limit;  // NUL-terminated; "" = DuckDB's default
   const char* temp_dir;      // NUL-terminated; "" = no spilling
-  uint64_t process_memory_limit;  // bytes of RSS; 0 = no guard
+  const tarn::query::MemoryGuardHooks* memory_guard;  // nullptr = none
   tarn::query::Lake* lake;   // s3:// paths; nullptr = none
   bool local_files;          // SQL may read and write local files
 };

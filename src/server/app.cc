@@ -17,6 +17,7 @@
 #include "common/worker_pool.h"
 #include "http/server.h"
 #include "server/credentials.h"
+#include "server/memory_guard.h"
 #include "server/router.h"
 #include "services/s3/s3_api.h"
 #include "services/s3/s3_service.h"
@@ -129,7 +130,11 @@ Result<query::QueryEngine*> LakeEngine(App::Impl* impl, storage::Env* env) {
   config.memory_limit = std::to_string(pool_mib) + "MiB";
   // Past the pool, allocations DuckDB does not count; the guard leaves room
   // for them and for the rest of the server.
-  config.process_memory_limit = static_cast<uint64_t>(2 * pool_mib + 1024) << 20;
+  memory_guard::Start(static_cast<uint64_t>(2 * pool_mib + 1024) << 20);
+  static const query::MemoryGuardHooks kGuard = {memory_guard::SetQueryThread,
+                                                 memory_guard::OverLimit, memory_guard::Refusals,
+                                                 memory_guard::Limit};
+  config.memory_guard = &kGuard;
   config.temp_dir = options.data_dir + "/tmp/duckdb";
   config.lake = impl->lake.get();
   TARN_RETURN_IF_ERROR(env->CreateDirs(config.temp_dir));

@@ -280,6 +280,24 @@ def test_query_larger_than_its_memory_budget(athena, workgroup):
                 "GROUP BY 1)") == [["8000000"]]
 
 
+@pytest.mark.unsanitized
+def test_queries_that_would_take_all_memory_fail_and_the_server_goes_on(srv, athena, workgroup):
+    # Both allocate with plain `new` inside one operator, past DuckDB's
+    # memory limit: a list per row over an unbounded window, and one huge
+    # list. The memory guard (2 x 128 MiB + 1 GiB here) refuses their
+    # allocations; without it the kernel would kill the server.
+    for sql in ("SELECT count(*) FROM (SELECT x, list(x) OVER (ORDER BY x ROWS BETWEEN "
+                "UNBOUNDED PRECEDING AND CURRENT ROW) AS l FROM UNNEST(sequence(1, 300000)) AS t(x))",
+                "SELECT count(*) FROM (SELECT list(x) AS l FROM UNNEST(sequence(1, 200000000)) AS t(x))"):
+        status = fail(athena, workgroup, sql)
+        assert status["StateChangeReason"].startswith(
+            "Query exhausted resources: the server's memory went past its limit"), status
+        assert rows(athena, workgroup, "SELECT 1") == [["1"]]
+    with open("/proc/%d/status" % srv.proc.pid) as f:
+        rss_kib = int(next(l for l in f if l.startswith("VmRSS:")).split()[1])
+    assert rss_kib < 1024 * 1024, "memory was not given back: %d KiB resident" % rss_kib
+
+
 # --- Errors --------------------------------------------------------------------------
 
 def test_bad_queries_fail_and_say_why(athena, workgroup, db):
