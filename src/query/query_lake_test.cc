@@ -229,6 +229,44 @@ TEST(QueryResults, TrinoNamesUnnamedColumns) {
   EXPECT_EQ(header("SELECT 1 UNION ALL SELECT 2", true), "\"_col0\"");
 }
 
+// CSV fields are the text Value::ToString gives (ExecuteToText's), for
+// every kind of value, nested ones and NULLs within them included.
+TEST(QueryResults, CsvFieldsAreEachValuesText) {
+  QueryConfig config;
+  Result<std::unique_ptr<QueryEngine>> engine = CreateQueryEngine(config);
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  const std::string sql =
+      "SELECT 1::TINYINT, -2::BIGINT, 3.25::DOUBLE, 0.1::FLOAT, 12.345::DECIMAL(10,3), "
+      "'a\"b,c' AS s, NULL::INTEGER, TRUE, DATE '2024-02-29', TIMESTAMP '2024-01-02 03:04:05.678', "
+      "INTERVAL 90 MINUTE, [1, NULL, 3], {'k': 'v', 'n': NULL}, MAP {'a': 1}, '\\x00\\xFF'::BLOB, "
+      "[[1], []]::INTEGER[][], 1e300::DOUBLE";
+  std::string csv;
+  CsvOptions options;
+  Result<CsvSummary> r = (*engine)->ExecuteToCsv(sql, options, [&](std::string_view chunk) {
+    csv += chunk;
+    return Status::OK();
+  });
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  Result<std::string> text = (*engine)->ExecuteToText(sql);
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  // The text row, tab-separated with NULL as "NULL", as CSV fields.
+  std::string expected;
+  size_t start = 0;
+  for (size_t col = 0;; ++col) {
+    size_t tab = text->find('\t', start);
+    std::string field = text->substr(start, tab == std::string::npos ? std::string::npos : tab - start);
+    if (col) expected += ',';
+    if (col != 6) {  // the NULL::INTEGER column is an empty unquoted field
+      expected += '"';
+      for (char c : field) expected += c == '"' ? std::string("\"\"") : std::string(1, c);
+      expected += '"';
+    }
+    if (tab == std::string::npos) break;
+    start = tab + 1;
+  }
+  EXPECT_EQ(csv.substr(csv.find('\n') + 1), expected + "\n");
+}
+
 TEST(QueryErrors, SayWhereOnce) {
   QueryConfig config;
   Result<std::unique_ptr<QueryEngine>> engine = CreateQueryEngine(config);
