@@ -104,6 +104,8 @@ size_t Utf8Length(unsigned char lead) {
   return 0;
 }
 
+}  // namespace
+
 void AppendJsonString(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
@@ -148,6 +150,8 @@ void AppendJsonString(std::string& out, std::string_view s) {
   flush(i);
   out += '"';
 }
+
+namespace {
 
 void AppendTimestampSeconds(std::string& out, UnixMillis t) {
   // Exact decimal seconds with millisecond precision: 1441215410.867.

@@ -135,6 +135,9 @@ Result<Json> DecodeJsonObject(std::string_view body, JsonWire wire);
 // timestamps epoch seconds (JSON) or tag 1 + epoch millis (CBOR); invalid
 // UTF-8 in strings is replaced by U+FFFD. Never fails.
 std::string EncodeJsonBody(const Json& document, JsonWire wire);
+// Appends `s` as a JSON string, as EncodeJsonBody writes strings (escapes;
+// invalid UTF-8 as U+FFFD): for services that write a hot response by hand.
+void AppendJsonString(std::string& out, std::string_view s);
 // The wire format from Content-Type: application/x-amz-json-1.0/1.1 and
 // application/json are JSON, application/x-amz-cbor-1.1 is CBOR; JSON when
 // absent. Anything else: InvalidArgument (UnknownOperationException).

@@ -217,7 +217,7 @@ def test_ctas_and_insert_round_trip(athena, glue, s3, lake, workgroup, db):
 
 def test_results_object_matches_get_query_results(athena, s3, workgroup):
     sql = ("SELECT x, 'row ' || CAST(x AS varchar) AS label, "
-           "CASE WHEN x % 10 = 0 THEN NULL ELSE x * 0.5 END AS half, 'say \"hi\", ok' AS q "
+           "CASE WHEN x % 10 = 0 THEN NULL ELSE x * 0.5 END AS half, 'say \"hi\",' || chr(10) || 'ok ✓' AS q "
            "FROM UNNEST(sequence(1, 2500)) AS t(x) ORDER BY x")
     q = run(athena, workgroup, sql)
     qid = q["QueryExecutionId"]
@@ -231,7 +231,7 @@ def test_results_object_matches_get_query_results(athena, s3, workgroup):
     text = s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
     from_s3 = [[None if v == "" else v for v in row] for row in csv.reader(io.StringIO(text))]
     assert len(api) == 2501 and api == from_s3
-    assert api[10] == ["10", "row 10", None, 'say "hi", ok']
+    assert api[10] == ["10", "row 10", None, 'say "hi",\nok ✓']
     meta = s3.get_object(Bucket=bucket, Key=key + ".metadata")["Body"].read()
     assert meta
 

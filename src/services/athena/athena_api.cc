@@ -371,14 +371,50 @@ Result<Json> AthenaApi::GetQueryRuntimeStatistics(const Json& j) {
   return service_->GetQueryRuntimeStatistics(id);
 }
 
-Result<Json> AthenaApi::GetQueryResults(const Json& j) {
+namespace {
+
+// GetQueryResults' request: id, NextToken, MaxResults.
+struct ResultsRequest {
+  std::string id;
+  std::string token;
+  int max = 1000;
+};
+
+Result<ResultsRequest> ParseResultsRequest(const Json& j) {
   Checker in(j);
-  std::string id = in.Str("QueryExecutionId", true, 1, 128);
-  std::string token = Token(in);
-  int max = Page(in, 1, 1000, 1000);
+  ResultsRequest r;
+  r.id = in.Str("QueryExecutionId", true, 1, 128);
+  r.token = Token(in);
+  r.max = Page(in, 1, 1000, 1000);
   in.Str("QueryResultType", false, 0, kNoMax, {"DATA_MANIFEST", "DATA_ROWS"});
   TARN_RETURN_IF_ERROR(in.Finish());
-  return service_->GetQueryResults(id, token, max);
+  return r;
+}
+
+}  // namespace
+
+Result<Json> AthenaApi::GetQueryResults(const Json& j) {
+  TARN_ASSIGN_OR_RETURN(ResultsRequest r, ParseResultsRequest(j));
+  return service_->GetQueryResults(r.id, r.token, r.max);
+}
+
+Result<std::string> AthenaApi::GetQueryResultsJson(const Json& j) {
+  TARN_ASSIGN_OR_RETURN(ResultsRequest r, ParseResultsRequest(j));
+  return service_->GetQueryResultsJson(r.id, r.token, r.max);
+}
+
+bool AthenaApi::TakesRawBody(std::string_view operation) const {
+  return operation == "GetQueryResults";
+}
+
+asio::awaitable<Result<std::string>> AthenaApi::InvokeRaw(const aws::JsonRequest& request,
+                                                          std::string body) {
+  if (request.operation != "GetQueryResults") co_return aws::UnknownOperation(request.operation);
+  Result<std::string> out = co_await pool_->Run([this, &body]() -> Result<std::string> {
+    TARN_ASSIGN_OR_RETURN(Json input, aws::DecodeJsonObject(body, aws::JsonWire::kJson));
+    return GetQueryResultsJson(input);
+  });
+  co_return out;
 }
 
 // --- Workgroups ------------------------------------------------------------------

@@ -33,6 +33,10 @@ class AthenaApi : public aws::JsonService {
   int ErrorStatus(std::string_view aws_code) const override;
   void AddErrorMembers(const Status& status, aws::Json& members) const override;
   boost::asio::awaitable<Result<aws::Json>> Invoke(const aws::JsonRequest& request) override;
+  // GetQueryResults writes its pages of rows as text, not a document.
+  bool TakesRawBody(std::string_view operation) const override;
+  boost::asio::awaitable<Result<std::string>> InvokeRaw(const aws::JsonRequest& request,
+                                                        std::string body) override;
 
  private:
   using Json = aws::Json;
@@ -45,6 +49,7 @@ class AthenaApi : public aws::JsonService {
   Result<Json> StopQueryExecution(const Json& in);
   Result<Json> GetQueryRuntimeStatistics(const Json& in);
   Result<Json> GetQueryResults(const Json& in);
+  Result<std::string> GetQueryResultsJson(const Json& in);
   Result<Json> CreateWorkGroup(const Json& in);
   Result<Json> GetWorkGroup(const Json& in);
   Result<Json> ListWorkGroups(const Json& in);

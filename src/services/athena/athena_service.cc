@@ -822,32 +822,33 @@ Result<Json> AthenaService::GetQueryRuntimeStatistics(const std::string& id) {
   return Json{{"QueryRuntimeStatistics", std::move(stats)}};
 }
 
-Result<Json> AthenaService::GetQueryResults(const std::string& id, const std::string& next_token,
-                                            int max_results) {
+Result<AthenaService::ResultPage> AthenaService::ReadResultPage(const std::string& id,
+                                                                const std::string& next_token,
+                                                                int max_results) {
   TARN_ASSIGN_OR_RETURN(QueryRow row, store_.GetQuery(id));
   if (row.state == kQueued || row.state == kRunning)
     return InvalidRequest("Query has not yet finished. Current state: " + row.state);
   if (row.state != kSucceeded)
     return InvalidRequest("Query did not finish successfully. Final query state: " + row.state);
   Json outcome = ParseObject(row.outcome);
-  Json column_info = Json::array();
+  ResultPage page;
+  page.column_info = Json::array();
   for (const Json& c : outcome.value("Columns", Json::array())) {
     std::string type = StringMember(c, "Type");
-    column_info.push_back(Json{{"CatalogName", "hive"},
-                               {"SchemaName", ""},
-                               {"TableName", ""},
-                               {"Name", StringMember(c, "Name")},
-                               {"Label", StringMember(c, "Name")},
-                               {"Type", type},
-                               {"Precision", IntMember(c, "Precision")},
-                               {"Scale", IntMember(c, "Scale")},
-                               {"Nullable", "UNKNOWN"},
-                               {"CaseSensitive", type == "varchar"}});
+    page.column_info.push_back(Json{{"CatalogName", "hive"},
+                                    {"SchemaName", ""},
+                                    {"TableName", ""},
+                                    {"Name", StringMember(c, "Name")},
+                                    {"Label", StringMember(c, "Name")},
+                                    {"Type", type},
+                                    {"Precision", IntMember(c, "Precision")},
+                                    {"Scale", IntMember(c, "Scale")},
+                                    {"Nullable", "UNKNOWN"},
+                                    {"CaseSensitive", type == "varchar"}});
   }
-  int64_t update_count = 0;
-  if (row.statement_type == "DML" && column_info.empty()) update_count = IntMember(outcome, "Rows");
-  Json rows = Json::array();
-  Json out;
+  if (row.statement_type == "DML" && page.column_info.empty()) {
+    page.update_count = IntMember(outcome, "Rows");
+  }
   std::string location = StringMember(outcome, "ResultLocation");
   uint64_t offset = 0;
   if (!next_token.empty()) {
@@ -869,19 +870,64 @@ Result<Json> AthenaService::GetQueryResults(const std::string& id, const std::st
                      EndsWith(location, ".csv") ? CsvReader::Format::kCsv
                                                 : CsvReader::Format::kText);
     std::vector<std::optional<std::string>> fields;
-    while (rows.size() < static_cast<size_t>(max_results)) {
+    while (page.rows.size() < static_cast<size_t>(max_results)) {
       TARN_ASSIGN_OR_RETURN(bool more, reader.Next(&fields));
       if (!more) break;
-      Json data = Json::array();
-      for (auto& f : fields) data.push_back(f ? Json{{"VarCharValue", *f}} : Json::object());
-      rows.push_back(Json{{"Data", std::move(data)}});
+      page.rows.push_back(std::move(fields));
+      fields.clear();
     }
-    if (reader.offset() < object.size)
-      out["NextToken"] = MakeToken(id + "\n" + std::to_string(reader.offset()));
+    if (reader.offset() < object.size) {
+      page.next_token = MakeToken(id + "\n" + std::to_string(reader.offset()));
+    }
   }
-  out["UpdateCount"] = update_count;
-  out["ResultSet"] =
-      Json{{"Rows", std::move(rows)}, {"ResultSetMetadata", {{"ColumnInfo", std::move(column_info)}}}};
+  return page;
+}
+
+Result<Json> AthenaService::GetQueryResults(const std::string& id, const std::string& next_token,
+                                            int max_results) {
+  TARN_ASSIGN_OR_RETURN(ResultPage page, ReadResultPage(id, next_token, max_results));
+  Json rows = Json::array();
+  for (const auto& fields : page.rows) {
+    Json data = Json::array();
+    for (const auto& f : fields) data.push_back(f ? Json{{"VarCharValue", *f}} : Json::object());
+    rows.push_back(Json{{"Data", std::move(data)}});
+  }
+  Json out;
+  if (!page.next_token.empty()) out["NextToken"] = page.next_token;
+  out["UpdateCount"] = page.update_count;
+  out["ResultSet"] = Json{{"Rows", std::move(rows)},
+                          {"ResultSetMetadata", {{"ColumnInfo", std::move(page.column_info)}}}};
+  return out;
+}
+
+Result<std::string> AthenaService::GetQueryResultsJson(const std::string& id,
+                                                       const std::string& next_token,
+                                                       int max_results) {
+  TARN_ASSIGN_OR_RETURN(ResultPage page, ReadResultPage(id, next_token, max_results));
+  std::string out = "{\"ResultSet\":{\"Rows\":[";
+  for (size_t r = 0; r < page.rows.size(); ++r) {
+    out += r ? ",{\"Data\":[" : "{\"Data\":[";
+    for (size_t f = 0; f < page.rows[r].size(); ++f) {
+      if (f) out += ',';
+      if (!page.rows[r][f]) {
+        out += "{}";
+        continue;
+      }
+      out += "{\"VarCharValue\":";
+      aws::AppendJsonString(out, *page.rows[r][f]);
+      out += '}';
+    }
+    out += "]}";
+  }
+  out += "],\"ResultSetMetadata\":{\"ColumnInfo\":";
+  out += aws::EncodeJsonBody(page.column_info, aws::JsonWire::kJson);
+  out += "}},\"UpdateCount\":";
+  out += std::to_string(page.update_count);
+  if (!page.next_token.empty()) {
+    out += ",\"NextToken\":";
+    aws::AppendJsonString(out, page.next_token);
+  }
+  out += '}';
   return out;
 }
 

@@ -161,6 +161,10 @@ class AthenaService {
   Result<Json> GetQueryRuntimeStatistics(const std::string& id);
   Result<Json> GetQueryResults(const std::string& id, const std::string& next_token,
                                int max_results);
+  // The same response, encoded as JSON text without building a document
+  // (a page of 1,000 rows is 1,000s of small objects otherwise).
+  Result<std::string> GetQueryResultsJson(const std::string& id, const std::string& next_token,
+                                          int max_results);
 
   // --- Data catalogs (AwsDataCatalog: the Glue catalog) ---
   Result<Json> ListDataCatalogs();
@@ -182,6 +186,16 @@ class AthenaService {
   std::string WorkGroupArn(const std::string& name) const;
 
  private:
+  // One page of a finished query's results, read from its result file.
+  struct ResultPage {
+    Json column_info;  // ResultSetMetadata.ColumnInfo
+    int64_t update_count = 0;
+    std::vector<std::vector<std::optional<std::string>>> rows;  // nullopt: NULL
+    std::string next_token;                                      // empty: the last page
+  };
+  Result<ResultPage> ReadResultPage(const std::string& id, const std::string& next_token,
+                                    int max_results);
+
   Json RenderWorkGroup(const WorkGroupRow& row) const;
   Json RenderQuery(const QueryRow& row) const;
   Result<std::string> WorkGroupOfArn(const std::string& arn) const;

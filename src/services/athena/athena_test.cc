@@ -269,6 +269,16 @@ TEST_F(AthenaTest, QuerySucceedsAndResultsArePagedWithTheHeaderFirst) {
   ASSERT_EQ((*page2)["ResultSet"]["Rows"].size(), 1u);
   EXPECT_EQ((*page2)["ResultSet"]["Rows"][0]["Data"][1]["VarCharValue"], "x");
   EXPECT_FALSE(page2->contains("NextToken"));
+
+  // The text the API writes without a document is the same response.
+  for (const std::string& token : {std::string(), (*page1)["NextToken"].get<std::string>()}) {
+    auto doc = service_->GetQueryResults(id, token, 2);
+    auto text = service_->GetQueryResultsJson(id, token, 2);
+    ASSERT_TRUE(text.ok()) << text.status().ToString();
+    EXPECT_EQ(Json::parse(*text), *doc) << *text;
+  }
+  EXPECT_EQ(service_->GetQueryResultsJson(id, "bogus", 2).status().aws_code(),
+            "InvalidRequestException");
 }
 
 TEST_F(AthenaTest, FailuresAreCategorized) {
