@@ -1,5 +1,6 @@
 #include "services/kinesis/put_records.h"
 
+#include "aws/json_protocol.h"
 #include "aws/json_reader.h"
 #include "common/encoding.h"
 #include "services/kinesis/request_input.h"
@@ -139,25 +140,6 @@ bool DecodeRecordFast(aws::JsonReader& r, PutRecordsRequest* out, size_t* total_
   return true;
 }
 
-void AppendJsonString(std::string_view s, std::string* out) {
-  *out += '"';
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      *out += '\\';
-      *out += ch;
-    } else if (c < 0x20) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      *out += "\\u00";
-      *out += kHex[c >> 4];
-      *out += kHex[c & 15];
-    } else {
-      *out += ch;
-    }
-  }
-  *out += '"';
-}
-
 }  // namespace
 
 std::vector<PutEntry> PutRecordsRequest::Entries() const {
@@ -256,7 +238,7 @@ std::string EncodePutRecordsResult(std::span<const PutOutcome> outcomes,
   std::string out;
   out.reserve(64 + outcomes.size() * 72);
   out += "{\"EncryptionType\":";
-  AppendJsonString(encryption_type, &out);
+  aws::AppendJsonString(out, encryption_type);
   out += ",\"FailedRecordCount\":";
   out += std::to_string(failed);
   out += ",\"Records\":[";
@@ -265,14 +247,14 @@ std::string EncodePutRecordsResult(std::span<const PutOutcome> outcomes,
     if (i) out += ',';
     if (o.error_code.empty()) {
       out += "{\"SequenceNumber\":";
-      AppendJsonString(o.sequence_number, &out);
+      aws::AppendJsonString(out, o.sequence_number);
       out += ",\"ShardId\":";
-      AppendJsonString(o.shard_id, &out);
+      aws::AppendJsonString(out, o.shard_id);
     } else {
       out += "{\"ErrorCode\":";
-      AppendJsonString(o.error_code, &out);
+      aws::AppendJsonString(out, o.error_code);
       out += ",\"ErrorMessage\":";
-      AppendJsonString(o.error_message, &out);
+      aws::AppendJsonString(out, o.error_message);
     }
     out += '}';
   }
