@@ -742,6 +742,12 @@ Json AthenaService::RenderQuery(const QueryRow& row) const {
   return q;
 }
 
+std::optional<Json> AthenaService::RecentQueryExecution(const std::string& id) const {
+  std::optional<QueryRow> row = store_.RecentQuery(id);
+  if (!row) return std::nullopt;
+  return Json{{"QueryExecution", RenderQuery(*row)}};
+}
+
 Result<Json> AthenaService::GetQueryExecution(const std::string& id) {
   TARN_ASSIGN_OR_RETURN(QueryRow row, store_.GetQuery(id));
   return Json{{"QueryExecution", RenderQuery(row)}};

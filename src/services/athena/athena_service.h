@@ -154,6 +154,10 @@ class AthenaService {
   // --- Query executions ---
   Result<Json> StartQueryExecution(const StartQuery& request);  // {"QueryExecutionId"}
   Result<Json> GetQueryExecution(const std::string& id);
+  // GetQueryExecution of a query this server submitted recently, from
+  // memory: never blocks, so the API answers it on the I/O thread (clients
+  // poll it while a query runs). nullopt: ask GetQueryExecution.
+  std::optional<Json> RecentQueryExecution(const std::string& id) const;
   Result<Json> BatchGetQueryExecution(const std::vector<std::string>& ids);
   Result<Json> ListQueryExecutions(const std::string& workgroup, const std::string& next_token,
                                    int max_results);

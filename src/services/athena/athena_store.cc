@@ -464,6 +464,44 @@ Status AthenaStore::DeletePreparedStatement(const std::string& workgroup, const 
 
 // --- Query executions ------------------------------------------------------------
 
+namespace {
+size_t RowBytes(const QueryRow& r) {
+  return sizeof(QueryRow) + r.id.size() + r.query.size() + r.request.size() + r.outcome.size() +
+         r.reason.size();
+}
+}  // namespace
+
+void AthenaStore::Recent::Put(const QueryRow& row) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!rows_.emplace(row.id, row).second) return;
+  order_.push_back(row.id);
+  bytes_ += RowBytes(row);
+  while (bytes_ > kMaxBytes && !order_.empty()) {
+    auto it = rows_.find(order_.front());
+    bytes_ -= RowBytes(it->second);
+    rows_.erase(it);
+    order_.pop_front();
+  }
+}
+
+std::optional<QueryRow> AthenaStore::Recent::Get(const std::string& id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = rows_.find(id);
+  if (it == rows_.end()) return std::nullopt;
+  return it->second;
+}
+
+void AthenaStore::Recent::Clear() {
+  std::lock_guard<std::mutex> lock(mu_);
+  rows_.clear();
+  order_.clear();
+  bytes_ = 0;
+}
+
+std::optional<QueryRow> AthenaStore::RecentQuery(const std::string& id) const {
+  return recent_.Get(id);
+}
+
 Result<std::pair<std::string, bool>> AthenaStore::InsertQuery(const QueryRow& row,
                                                               UnixMillis token_since_ms) {
   std::pair<std::string, bool> out{row.id, true};
@@ -497,10 +535,12 @@ Result<std::pair<std::string, bool>> AthenaStore::InsertQuery(const QueryRow& ro
     s->Bind(14, row.client_token);
     return s->Exec();
   }));
+  if (out.second) recent_.Put(row);
   return out;
 }
 
 Result<QueryRow> AthenaStore::GetQuery(const std::string& id) {
+  if (std::optional<QueryRow> recent = recent_.Get(id)) return *std::move(recent);
   QueryRow r;
   TARN_RETURN_IF_ERROR(meta_->Read([&](Conn& c) -> Status {
     TARN_ASSIGN_OR_RETURN(Stmt * s, c.Prepare(std::string("SELECT ") + kQueryColumns +
@@ -542,6 +582,12 @@ Result<bool> AthenaStore::MarkRunning(const std::string& id, UnixMillis start_ms
     changed = c.Changes() > 0;
     return Status::OK();
   }));
+  if (changed) {
+    recent_.Update(id, [&](QueryRow& r) {
+      r.state = std::string(kRunning);
+      r.start_ms = start_ms;
+    });
+  }
   return changed;
 }
 
@@ -564,6 +610,17 @@ Result<bool> AthenaStore::FinishQuery(const std::string& id, const QueryEnd& end
     changed = c.Changes() > 0;
     return Status::OK();
   }));
+  if (changed) {
+    recent_.Update(id, [&](QueryRow& r) {
+      r.state = end.state;
+      r.reason = end.reason;
+      r.error_category = end.error_category;
+      r.error_type = end.error_type;
+      r.end_ms = end.end_ms;
+      if (!end.statement_type.empty()) r.statement_type = end.statement_type;
+      if (!end.outcome.empty()) r.outcome = end.outcome;
+    });
+  }
   return changed;
 }
 
@@ -579,6 +636,7 @@ Result<int> AthenaStore::FailInterruptedQueries(const std::string& reason, UnixM
     count = static_cast<int>(c.Changes());
     return Status::OK();
   }));
+  recent_.Clear();  // rows read from here on come from meta.db
   return count;
 }
 

@@ -15,9 +15,12 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
@@ -153,6 +156,10 @@ class AthenaStore {
   // Returns the id and whether the row was inserted.
   Result<std::pair<std::string, bool>> InsertQuery(const QueryRow& row, UnixMillis token_since_ms);
   Result<QueryRow> GetQuery(const std::string& id);
+  // The query as GetQuery gives it, if this server wrote it recently, from
+  // memory: no SQLite, never blocks (clients poll GetQueryExecution). The
+  // rows' seq is not kept.
+  std::optional<QueryRow> RecentQuery(const std::string& id) const;
   // The workgroup's queries with seq < before_seq (0: from the newest),
   // newest first.
   Result<std::vector<QueryRow>> ListQueries(const std::string& workgroup, int64_t before_seq,
@@ -170,7 +177,32 @@ class AthenaStore {
   Result<std::vector<std::string>> QueuedQueries();
 
  private:
+  // The rows of queries this server inserted, kept up to date by every
+  // write above (they are the only writes to athena_queries), oldest
+  // evicted first past a byte budget.
+  class Recent {
+   public:
+    void Put(const QueryRow& row);
+    // Applies `update` to the row if it is kept.
+    template <typename Fn>
+    void Update(const std::string& id, const Fn& update) {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = rows_.find(id);
+      if (it != rows_.end()) update(it->second);
+    }
+    std::optional<QueryRow> Get(const std::string& id) const;
+    void Clear();
+
+   private:
+    static constexpr size_t kMaxBytes = 16 << 20;
+    mutable std::mutex mu_;
+    std::unordered_map<std::string, QueryRow> rows_;
+    std::deque<std::string> order_;  // insertion order, for eviction
+    size_t bytes_ = 0;
+  };
+
   storage::MetaStore* meta_;
+  Recent recent_;
 };
 
 }  // namespace tarn::athena

@@ -231,6 +231,21 @@ TEST_F(AthenaTest, QuerySucceedsAndResultsArePagedWithTheHeaderFirst) {
   std::string id = Start("SELECT a, b FROM t");
   runner_.WaitRunning(1);
   EXPECT_EQ(State(id), "RUNNING");
+  // What the API answers from memory is what meta.db holds, at every state.
+  // (A second service over the same meta.db, never started, has nothing in
+  // memory: it reads the row from SQLite.)
+  AthenaOptions reader_options;
+  reader_options.clock = &clock_;
+  AthenaService reader(meta_.get(), nullptr, &results_, nullptr, reader_options);
+  auto same_as_stored = [&] {
+    std::optional<Json> recent = service_->RecentQueryExecution(id);
+    ASSERT_TRUE(recent.has_value());
+    EXPECT_FALSE(reader.RecentQueryExecution(id).has_value());
+    Result<Json> stored = reader.GetQueryExecution(id);
+    ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+    EXPECT_EQ(*recent, *stored);
+  };
+  same_as_stored();
   auto early = service_->GetQueryResults(id, "", 10);
   ASSERT_FALSE(early.ok());
   EXPECT_EQ(early.status().message(), "Query has not yet finished. Current state: RUNNING");
@@ -248,6 +263,8 @@ TEST_F(AthenaTest, QuerySucceedsAndResultsArePagedWithTheHeaderFirst) {
 
   Json q = Get(id);
   EXPECT_EQ(q["Status"]["State"], "SUCCEEDED");
+  same_as_stored();
+  EXPECT_FALSE(service_->RecentQueryExecution("no-such-query").has_value());
   EXPECT_EQ(q["ResultConfiguration"]["OutputLocation"], location);
   EXPECT_EQ(q["Statistics"]["DataScannedInBytes"], 123);
   EXPECT_EQ(q["QueryExecutionContext"]["Database"], "default");
