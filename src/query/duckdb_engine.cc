@@ -15,10 +15,10 @@
 #include <exception>
 #include <memory>
 #include <mutex>
-#include <thread>
-#include <unordered_map>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <unordered_map>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -238,7 +238,8 @@ std::vector<std::string> TrinoColumnNames(const std::string& sql,
   for (size_t i = 0; i < list.size(); ++i) {
     const duckdb::ParsedExpression& e = *list[i];
     if (e.GetExpressionClass() == duckdb::ExpressionClass::STAR) return {};
-    const bool named = !e.GetAlias().empty() || e.GetExpressionClass() == duckdb::ExpressionClass::COLUMN_REF;
+    const bool named =
+        !e.GetAlias().empty() || e.GetExpressionClass() == duckdb::ExpressionClass::COLUMN_REF;
     out.push_back(named ? names[i] : "_col" + std::to_string(i));
   }
   return out;
@@ -476,8 +477,8 @@ Result<std::unique_ptr<QueryEngine>> OpenEngine(const TarnQueryConfig& config) {
       db_config.SetOptionByName("threads", duckdb::Value::BIGINT(config.threads));
     }
     if (config.memory_guard != nullptr) {
-      threads = config.threads > 0 ? static_cast<int>(config.threads)
-                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+      threads = static_cast<int>(config.threads > 0 ? config.threads : cores);
       db_config.SetOptionByName("threads", duckdb::Value::BIGINT(threads));
       db_config.SetOptionByName("external_threads", duckdb::Value::BIGINT(threads));
     }

@@ -254,7 +254,8 @@ TEST(QueryResults, CsvFieldsAreEachValuesText) {
   size_t start = 0;
   for (size_t col = 0;; ++col) {
     size_t tab = text->find('\t', start);
-    std::string field = text->substr(start, tab == std::string::npos ? std::string::npos : tab - start);
+    const size_t end = tab == std::string::npos ? text->size() : tab;
+    std::string field = text->substr(start, end - start);
     if (col) expected += ',';
     if (col != 6) {  // the NULL::INTEGER column is an empty unquoted field
       expected += '"';

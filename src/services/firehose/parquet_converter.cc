@@ -149,7 +149,9 @@ std::optional<double> Number(const Json& v) {
 std::optional<int64_t> Integer(const Json& v, int64_t lo, int64_t hi) {
   int64_t n = 0;
   if (v.is_number_integer()) {
-    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(hi)) return std::nullopt;
+    if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(hi)) {
+      return std::nullopt;
+    }
     n = v.get<int64_t>();
   } else if (v.is_string()) {
     const std::string& s = v.get_ref<const std::string&>();

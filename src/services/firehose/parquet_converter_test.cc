@@ -72,7 +72,8 @@ TEST(ParquetConverter, NormalizesRecordsToTheTableTypes) {
             "apple\t2018-02-07 19:58:48\t[a, b]\t7\ttrue\t2024-02-29");
   EXPECT_EQ(Query(*parquet, "SELECT name, ts", "WHERE id = 2"), "42\t2018-02-07 19:58:48.5");
   EXPECT_EQ(Query(*parquet, "SELECT ts", "WHERE id = 3"), "2018-02-07 19:58:48.123");
-  EXPECT_EQ(Query(*parquet, "SELECT ts, name IS NULL", "WHERE id = 4"), "2018-02-07 19:58:48\ttrue");
+  EXPECT_EQ(Query(*parquet, "SELECT ts, name IS NULL", "WHERE id = 4"),
+            "2018-02-07 19:58:48\ttrue");
 }
 
 TEST(ParquetConverter, KeyMappingsCaseSensitivityAndCompression) {
