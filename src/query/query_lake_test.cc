@@ -304,7 +304,7 @@ TEST(QueryMemoryGuard, InterruptsQueriesWhileOverTheLimit) {
   Result<std::unique_ptr<QueryEngine>> engine = CreateQueryEngine(config);
   ASSERT_TRUE(engine.ok()) << engine.status().ToString();
   EXPECT_EQ(*(*engine)->ExecuteToText("SELECT count(*) FROM range(1000000)"), "1000000");
-  for (int i = 0; i < 100 && g_marked.load() != 2; ++i) {
+  for (int i = 0; i < 500 && g_marked.load() != 2; ++i) {  // workers start
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   EXPECT_EQ(g_marked.load(), 2);  // two workers; the caller is unmarked again
