@@ -283,7 +283,11 @@ class LakeFileSystem : public duckdb::FileSystem {
   }
 
   bool CanSeek() override { return true; }
-  bool OnDiskFile(duckdb::FileHandle&) override { return false; }
+  // Objects are blob files on this machine's disk, read through the page
+  // cache: DuckDB reads them as it reads local files, without prefetching
+  // whole column chunks or caching reads in its buffer pool as it does for
+  // remote ones.
+  bool OnDiskFile(duckdb::FileHandle&) override { return true; }
   void Seek(duckdb::FileHandle& handle, duckdb::idx_t location) override {
     handle.Cast<LakeFileHandle>().position = location;
   }
