@@ -125,6 +125,7 @@ Status AppendChunk(duckdb::DataChunk& chunk, std::string& out) {
 struct CatalogBinding {
   Catalog* catalog;
   std::string database;
+  std::shared_ptr<ScanMeter> scan;
 };
 
 std::mutex g_bindings_mu;
@@ -157,7 +158,14 @@ duckdb::unique_ptr<duckdb::TableRef> CatalogScan(duckdb::ClientContext& context,
   return duckdb::make_uniq<duckdb::SubqueryRef>(std::move(select), input.table_name);
 }
 
-// Registers a query's catalog for as long as it lives.
+// The lake file system's way to the meter of the query reading a file.
+std::shared_ptr<ScanMeter> ScanMeterOfQuery(duckdb::ClientContext& context) {
+  std::lock_guard<std::mutex> lock(g_bindings_mu);
+  auto it = g_bindings.find(&context);
+  return it == g_bindings.end() ? nullptr : it->second.scan;
+}
+
+// Registers a query's catalog and meter for as long as it lives.
 class BindingScope {
  public:
   BindingScope(const duckdb::ClientContext* context, CatalogBinding binding) : context_(context) {
@@ -310,7 +318,8 @@ class DuckDbEngine final : public QueryEngine {
     constexpr size_t kFlushBytes = 1 << 20;
     try {
       duckdb::Connection connection(*db_);
-      BindingScope binding(connection.context.get(), {options.catalog, options.database});
+      BindingScope binding(connection.context.get(),
+                           {options.catalog, options.database, options.scan});
       QueryThread marked(guard_);
       QueryWatcher watcher(connection, options.stop, guard_);
       auto result = connection.SendQuery(std::string(sql));
@@ -497,7 +506,8 @@ Result<std::unique_ptr<QueryEngine>> OpenEngine(const TarnQueryConfig& config) {
   try {
     auto db = std::make_unique<duckdb::DuckDB>(nullptr, &db_config);
     if (config.lake != nullptr) {
-      db->instance->GetFileSystem().RegisterSubSystem(NewLakeFileSystem(config.lake));
+      db->instance->GetFileSystem().RegisterSubSystem(
+          NewLakeFileSystem(config.lake, ScanMeterOfQuery));
     }
     if (!config.local_files) {
       // SQL reaches the lake and nothing else on this machine: no local

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "duckdb/common/exception.hpp"
+#include "duckdb/common/file_opener.hpp"
 #include "duckdb/common/open_file_info.hpp"
 #include "duckdb/common/types/timestamp.hpp"
 #include "query/lake_glob.h"
@@ -44,8 +45,8 @@ bool ParsePath(std::string_view path, LakePath* out) {
 class LakeFileHandle : public duckdb::FileHandle {
  public:
   LakeFileHandle(duckdb::FileSystem& fs, const std::string& path, duckdb::FileOpenFlags flags,
-                 std::unique_ptr<LakeObject> object)
-      : FileHandle(fs, path, flags), object_(std::move(object)) {}
+                 std::unique_ptr<LakeObject> object, std::shared_ptr<ScanMeter> scan)
+      : FileHandle(fs, path, flags), object_(std::move(object)), scan_(std::move(scan)) {}
   LakeFileHandle(duckdb::FileSystem& fs, const std::string& path, duckdb::FileOpenFlags flags,
                  std::unique_ptr<LakeWriter> writer)
       : FileHandle(fs, path, flags), writer_(std::move(writer)) {}
@@ -64,6 +65,16 @@ class LakeFileHandle : public duckdb::FileHandle {
     return *object_;
   }
   bool writing() const { return writer_ != nullptr; }
+  // Counts n bytes read into the query's meter; past its limit, fails the
+  // query (the exception ends the scan that read them).
+  void Count(size_t n) {
+    if (!scan_) return;
+    const int64_t total = scan_->bytes.fetch_add(static_cast<int64_t>(n)) + static_cast<int64_t>(n);
+    if (scan_->limit > 0 && total > scan_->limit) {
+      throw duckdb::IOException("%s: the query has read %lld bytes, over its limit of %lld", path,
+                                static_cast<long long>(total), static_cast<long long>(scan_->limit));
+    }
+  }
   void Append(const char* data, size_t n) {
     if (committed_) throw duckdb::IOException("%s: written after it was committed", path);
     Status st = writer_->Append(std::string_view(data, n));
@@ -77,12 +88,13 @@ class LakeFileHandle : public duckdb::FileHandle {
  private:
   std::unique_ptr<LakeObject> object_;
   std::unique_ptr<LakeWriter> writer_;
+  std::shared_ptr<ScanMeter> scan_;  // null: reads are not counted
   bool committed_ = false;
 };
 
 class LakeFileSystem : public duckdb::FileSystem {
  public:
-  explicit LakeFileSystem(Lake* lake) : lake_(lake) {}
+  LakeFileSystem(Lake* lake, ScanMeterOf scan_of) : lake_(lake), scan_of_(scan_of) {}
 
   std::string GetName() const override { return "TarnLakeFileSystem"; }
 
@@ -93,7 +105,7 @@ class LakeFileSystem : public duckdb::FileSystem {
 
   duckdb::unique_ptr<duckdb::FileHandle> OpenFile(const std::string& path,
                                                   duckdb::FileOpenFlags flags,
-                                                  duckdb::optional_ptr<duckdb::FileOpener>) override {
+                                                  duckdb::optional_ptr<duckdb::FileOpener> opener) override {
     LakePath p;
     if (!ParsePath(path, &p) || p.key.empty()) {
       throw duckdb::IOException("%s: not an object path (s3://bucket/key)", path);
@@ -113,7 +125,11 @@ class LakeFileSystem : public duckdb::FileSystem {
       }
       Throw(object.status(), path);
     }
-    return duckdb::make_uniq<LakeFileHandle>(*this, path, flags, std::move(*object));
+    std::shared_ptr<ScanMeter> scan;
+    if (scan_of_ != nullptr) {
+      if (auto context = duckdb::FileOpener::TryGetClientContext(opener)) scan = scan_of_(*context);
+    }
+    return duckdb::make_uniq<LakeFileHandle>(*this, path, flags, std::move(*object), std::move(scan));
   }
 
   void Read(duckdb::FileHandle& handle, void* buffer, int64_t nr_bytes, duckdb::idx_t location) override {
@@ -305,16 +321,18 @@ class LakeFileSystem : public duckdb::FileSystem {
       if (*got == 0) break;
       done += *got;
     }
+    h.Count(done);
     return done;
   }
 
   Lake* const lake_;
+  const ScanMeterOf scan_of_;
 };
 
 }  // namespace
 
-duckdb::unique_ptr<duckdb::FileSystem> NewLakeFileSystem(Lake* lake) {
-  return duckdb::make_uniq<LakeFileSystem>(lake);
+duckdb::unique_ptr<duckdb::FileSystem> NewLakeFileSystem(Lake* lake, ScanMeterOf scan_of) {
+  return duckdb::make_uniq<LakeFileSystem>(lake, scan_of);
 }
 
 }  // namespace tarn::query

@@ -17,10 +17,14 @@
 #include <memory>
 
 #include "duckdb/common/file_system.hpp"
+#include "duckdb/main/client_context.hpp"
 #include "query/query_engine.h"
 
 namespace tarn::query {
 
-duckdb::unique_ptr<duckdb::FileSystem> NewLakeFileSystem(Lake* lake);
+// The meter of the query running in `context`; null when it has none.
+using ScanMeterOf = std::shared_ptr<ScanMeter> (*)(duckdb::ClientContext& context);
+
+duckdb::unique_ptr<duckdb::FileSystem> NewLakeFileSystem(Lake* lake, ScanMeterOf scan_of = nullptr);
 
 }  // namespace tarn::query

@@ -82,6 +82,17 @@ struct ResultColumnType {
   std::string type;  // DuckDB's type text: BIGINT, VARCHAR, DECIMAL(10,2), INTEGER[], ...
 };
 
+// What one query reads from the lake, counted as DuckDB reads it: the
+// footers and column chunks a Parquet scan needs (not the columns and row
+// groups it skips), whole CSV and JSON files. Athena's DataScannedInBytes.
+// Past `limit` (0: none), the read that crosses it fails the query.
+struct ScanMeter {
+  std::atomic<int64_t> bytes{0};
+  int64_t limit = 0;
+
+  bool exceeded() const { return limit > 0 && bytes.load(std::memory_order_relaxed) > limit; }
+};
+
 struct CsvOptions {
   Catalog* catalog = nullptr;    // none: only the engine's own tables
   std::string database;          // the current database for unqualified names
@@ -90,6 +101,9 @@ struct CsvOptions {
   // without an alias, not a plain column) "_col<position>", as Trino and
   // Athena do, instead of DuckDB's expression text ("count_star()").
   bool trino_column_names = false;
+  // Counts what the query reads from the lake (shared: a file DuckDB
+  // still holds open after the query may count into it).
+  std::shared_ptr<ScanMeter> scan;
 };
 
 struct CsvSummary {

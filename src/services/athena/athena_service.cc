@@ -293,6 +293,8 @@ void AthenaService::RunQuery(const std::string& id, const std::atomic<bool>& sto
       end.error_type = kSystemErrorType;
     } else if (st.code() == Code::kAborted) {
       end.state = kCancelled;
+      // Cancelled by its workgroup's cutoff rather than by StopQueryExecution.
+      if (st.message().rfind(kBytesScannedLimitExceeded, 0) == 0) end.reason = st.message();
     } else if (st.code() == Code::kInvalidArgument) {
       end.reason = st.message();
       end.error_category = kUserCategory;

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -49,14 +50,20 @@ struct QueryOutcome {
   std::string result_location; // s3://bucket/key of the .csv (or .txt)
   std::vector<ResultColumn> columns;
   int64_t rows = 0;
-  int64_t data_scanned_bytes = 0;
+  int64_t data_scanned_bytes = 0;  // read from the lake (query_engine.h ScanMeter)
   int64_t engine_execution_ms = 0;
 };
 
+// Athena's StateChangeReason for a query its workgroup's
+// BytesScannedCutoffPerQuery cancelled.
+inline constexpr std::string_view kBytesScannedLimitExceeded = "Bytes scanned limit was exceeded";
+
 // Errors are the query's: InvalidArgument for what Athena reports as
 // FAILED with a syntax or semantic error (its message becomes the
-// StateChangeReason), Aborted when `stop` was set (CANCELLED),
-// ResourceExhausted when the bytes-scanned cutoff was exceeded.
+// StateChangeReason); Aborted when `stop` was set, or when the query read
+// more than bytes_scanned_cutoff (its message then starts with
+// kBytesScannedLimitExceeded): CANCELLED; ResourceExhausted when it ran
+// out of memory.
 class QueryRunner {
  public:
   virtual ~QueryRunner() = default;

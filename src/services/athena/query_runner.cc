@@ -144,13 +144,6 @@ class GlueCatalog : public query::Catalog {
       : glue_(glue), lake_(lake), database_(std::move(database)) {}
 
   Result<std::string> TableSql(std::string_view database, std::string_view table) override {
-    Result<std::string> sql = ReadSql(database, table);
-    if (sql.ok() && over_cutoff()) return CutoffExceeded();
-    return sql;
-  }
-
- private:
-  Result<std::string> ReadSql(std::string_view database, std::string_view table) {
     const std::string db = glue::LowerName(database.empty() ? database_ : database);
     Result<Json> got = glue_->GetTable(db, glue::LowerName(table));
     if (!got.ok()) {
@@ -212,6 +205,7 @@ class GlueCatalog : public query::Catalog {
     return sql;
   }
 
+ private:
   struct Format {
     std::string kind;  // csv, json, parquet
     char delimiter = ',';
@@ -264,7 +258,6 @@ class GlueCatalog : public query::Catalog {
         return true;
       }
       files += (files.empty() ? "" : ", ") + SqlString("s3://" + bucket + "/" + e.key);
-      bytes_ += static_cast<int64_t>(e.size);
       return true;
     });
     if (!listed.ok() && listed.code() != Code::kNotFound) return listed;
@@ -290,25 +283,25 @@ class GlueCatalog : public query::Catalog {
   glue::GlueService* glue_;
   query::Lake* lake_;
   std::string database_;
-  int64_t bytes_ = 0;
-  int64_t cutoff_ = 0;
-
- public:
-  // The bytes of every file the query's tables put in its plan: what
-  // DataScannedInBytes reports (an upper bound: Athena counts only what
-  // Parquet's column and row-group pruning leaves).
-  int64_t bytes() const { return bytes_; }
-
-  // The workgroup's BytesScannedCutoffPerQuery (0: none). A plan past it
-  // fails while it binds, before anything is read.
-  void LimitBytes(int64_t cutoff) { cutoff_ = cutoff; }
-  bool over_cutoff() const { return cutoff_ > 0 && bytes_ > cutoff_; }
-  Status CutoffExceeded() const {
-    return ResourceExhausted("Query exhausted resources: it scans " + std::to_string(bytes_) +
-                             " bytes, over the workgroup's BytesScannedCutoffPerQuery of " +
-                             std::to_string(cutoff_));
-  }
 };
+
+// What one query reads from the lake, up to its workgroup's
+// BytesScannedCutoffPerQuery: DataScannedInBytes.
+std::shared_ptr<query::ScanMeter> NewScanMeter(const QueryRequest& request) {
+  auto scan = std::make_shared<query::ScanMeter>();
+  scan->limit = request.bytes_scanned_cutoff;
+  return scan;
+}
+
+// A query that read past its cutoff is cancelled, as Athena cancels it;
+// otherwise `st` stands.
+Status ScanFailure(const query::ScanMeter& scan, Status st) {
+  if (!scan.exceeded()) return st;
+  return Status(Code::kAborted, std::string(kBytesScannedLimitExceeded) +
+                                    ": the query read more than the workgroup's "
+                                    "BytesScannedCutoffPerQuery of " +
+                                    std::to_string(scan.limit) + " bytes");
+}
 
 // --- Results --------------------------------------------------------------------------
 
@@ -482,13 +475,15 @@ Result<int64_t> LakeQueryRunner::WriteParquet(const std::string& query, const st
                                               const std::string& location,
                                               const std::vector<std::string>& keys,
                                               const std::string& name, const std::string& compression,
-                                              const std::atomic<bool>& stop) {
+                                              const std::atomic<bool>& stop,
+                                              const std::shared_ptr<query::ScanMeter>& scan) {
   TARN_ASSIGN_OR_RETURN(query::QueryEngine * engine, deps_.engine());
   GlueCatalog catalog(deps_.glue, deps_.lake, db);
   query::CsvOptions options;
   options.catalog = &catalog;
   options.database = db;
   options.stop = &stop;
+  options.scan = scan;
   std::string copy = "COPY (" + query + ") TO ";
   if (keys.empty()) {
     copy += SqlString(location + name + ".parquet") + " (FORMAT parquet, COMPRESSION " + compression + ")";
@@ -500,13 +495,12 @@ Result<int64_t> LakeQueryRunner::WriteParquet(const std::string& query, const st
             ", OVERWRITE_OR_IGNORE true)";
   }
   std::string answer;
-  TARN_RETURN_IF_ERROR(engine
-                           ->ExecuteToCsv(copy, options,
-                                          [&](std::string_view chunk) {
-                                            answer += chunk;
-                                            return Status::OK();
-                                          })
-                           .status());
+  Result<query::CsvSummary> copied =
+      engine->ExecuteToCsv(copy, options, [&](std::string_view chunk) {
+        answer += chunk;
+        return Status::OK();
+      });
+  if (!copied.ok()) return ScanFailure(*scan, copied.status());
   // COPY answers one row: the count, quoted ("Count"\n"30"\n).
   const size_t nl = answer.find('\n');
   std::string count = nl == std::string::npos ? "" : answer.substr(nl + 1);
@@ -612,9 +606,10 @@ Result<QueryOutcome> LakeQueryRunner::CreateTableAs(const Ddl& d, const QueryReq
                              keys[i] + ", found " + last);
     }
   }
+  std::shared_ptr<query::ScanMeter> scan = NewScanMeter(request);
   TARN_ASSIGN_OR_RETURN(o.rows, WriteParquet(query, db, location, keys, request.query_execution_id,
-                                             compression, stop));
-  o.data_scanned_bytes = catalog.bytes();
+                                             compression, stop, scan));
+  o.data_scanned_bytes = scan->bytes;
 
   Json columns = Json::array(), partition_keys = Json::array();
   for (size_t i = 0; i < shape.columns.size(); ++i) {
@@ -693,8 +688,11 @@ Result<QueryOutcome> LakeQueryRunner::InsertInto(std::string_view sql, const std
   }() + ")";
   QueryOutcome o;
   o.statement_type = "DML";
+  std::shared_ptr<query::ScanMeter> scan = NewScanMeter(request);
   TARN_ASSIGN_OR_RETURN(o.rows, WriteParquet(shaped, glue::LowerName(db), location, keys,
-                                             "insert_" + request.query_execution_id, "snappy", stop));
+                                             "insert_" + request.query_execution_id, "snappy", stop,
+                                             scan));
+  o.data_scanned_bytes = scan->bytes;
   if (!keys.empty()) {
     TARN_RETURN_IF_ERROR(AddFoundPartitions(glue::LowerName(db), glue::LowerName(name), keys, sd, location));
   }
@@ -943,19 +941,19 @@ Result<QueryOutcome> LakeQueryRunner::Run(const QueryRequest& request, const std
   TARN_ASSIGN_OR_RETURN(sql, TranslateDialect(sql));
   TARN_ASSIGN_OR_RETURN(query::QueryEngine * engine, deps_.engine());
   GlueCatalog catalog(deps_.glue, deps_.lake, db);
-  catalog.LimitBytes(request.bytes_scanned_cutoff);
   query::CsvOptions options;
   options.catalog = &catalog;
   options.database = db;
   options.stop = &stop;
   options.trino_column_names = true;
+  options.scan = NewScanMeter(request);
   TARN_ASSIGN_OR_RETURN(std::unique_ptr<s3::BodySink> body, deps_.s3->NewBody(""));
   const auto started = std::chrono::steady_clock::now();
   Result<query::CsvSummary> summary =
       engine->ExecuteToCsv(sql, options, [&](std::string_view chunk) { return body->Append(chunk); });
-  if (!summary.ok()) return catalog.over_cutoff() ? catalog.CutoffExceeded() : summary.status();
+  if (!summary.ok()) return ScanFailure(*options.scan, summary.status());
   QueryOutcome o;
-  o.data_scanned_bytes = catalog.bytes();
+  o.data_scanned_bytes = options.scan->bytes;
   o.engine_execution_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::steady_clock::now() - started)
                               .count();

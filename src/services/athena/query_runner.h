@@ -52,7 +52,8 @@ class LakeQueryRunner : public QueryRunner {
   Result<int64_t> WriteParquet(const std::string& query, const std::string& db,
                                const std::string& location, const std::vector<std::string>& keys,
                                const std::string& name, const std::string& compression,
-                               const std::atomic<bool>& stop);
+                               const std::atomic<bool>& stop,
+                               const std::shared_ptr<query::ScanMeter>& scan);
   Status AddFoundPartitions(const std::string& db, const std::string& table,
                             const std::vector<std::string>& keys, const nlohmann::json& sd,
                             const std::string& location);

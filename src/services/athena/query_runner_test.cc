@@ -288,7 +288,7 @@ TEST_F(QueryRunnerTest, CtasAndInsertIntoWriteParquetAndCatalogIt) {
   EXPECT_NE(o.status().message().find("Parquet"), std::string::npos);
 }
 
-TEST_F(QueryRunnerTest, BytesScannedCutoff) {
+TEST_F(QueryRunnerTest, BytesScannedCutoffCancelsTheQuery) {
   MakeOrders();
   QueryRequest r;
   r.query_execution_id = "cut";
@@ -299,7 +299,50 @@ TEST_F(QueryRunnerTest, BytesScannedCutoff) {
   std::atomic<bool> stop{false};
   Result<QueryOutcome> o = runner_->Run(r, stop);
   ASSERT_FALSE(o.ok());
-  EXPECT_EQ(o.status().code(), Code::kResourceExhausted);
+  EXPECT_EQ(o.status().code(), Code::kAborted);
+  EXPECT_EQ(o.status().message().rfind(kBytesScannedLimitExceeded, 0), 0u) << o.status().ToString();
+}
+
+// DataScannedInBytes, and the cutoff, count what a query reads: of a
+// Parquet table, the columns it needs, not every file's size.
+TEST_F(QueryRunnerTest, DataScannedIsWhatTheQueryReads) {
+  Result<QueryOutcome> o = Run(
+      "CREATE TABLE wide WITH (format = 'PARQUET', external_location = 's3://lake/wide/') AS "
+      "SELECT i AS id, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) || md5((i + 2)::VARCHAR) AS pad "
+      "FROM range(20000) t(i)");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  int64_t files = 0;
+  ASSERT_TRUE(lake_->List("lake", "wide/", [&](const query::Lake::Entry& e) {
+    files += static_cast<int64_t>(e.size);
+    return true;
+  }).ok());
+  ASSERT_GT(files, 500'000);
+
+  o = Run("SELECT sum(id) FROM wide");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_GT(o->data_scanned_bytes, 0);
+  EXPECT_LT(o->data_scanned_bytes, files / 4);
+  o = Run("SELECT max(pad) FROM wide");
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_GT(o->data_scanned_bytes, files / 2);
+
+  // A cutoff under the files' size lets the narrow query through and
+  // cancels the wide one.
+  QueryRequest r;
+  r.database = "shop";
+  r.output_location = "s3://results/athena/";
+  r.bytes_scanned_cutoff = files / 2;
+  std::atomic<bool> stop{false};
+  r.query_execution_id = "narrow";
+  r.sql = "SELECT sum(id) FROM wide";
+  o = runner_->Run(r, stop);
+  ASSERT_TRUE(o.ok()) << o.status().ToString();
+  EXPECT_EQ(Csv(*o), "\"_col0\"\n\"199990000\"\n");
+  r.query_execution_id = "wide";
+  r.sql = "SELECT max(pad) FROM wide";
+  o = runner_->Run(r, stop);
+  ASSERT_FALSE(o.ok());
+  EXPECT_EQ(o.status().code(), Code::kAborted) << o.status().ToString();
 }
 
 }  // namespace
