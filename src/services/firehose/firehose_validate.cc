@@ -17,17 +17,6 @@ const Json& EmptyObject() {
 
 bool IsAsciiAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
 
-std::string LowerFirst(std::string_view s) {
-  std::string out(s);
-  if (!out.empty() && out[0] >= 'A' && out[0] <= 'Z') out[0] = static_cast<char>(out[0] - 'A' + 'a');
-  return out;
-}
-
-std::string Quote(const std::string& s) {
-  // Long values are cut, as AWS does in its messages.
-  return "'" + (s.size() > 256 ? s.substr(0, 256) + "..." : s) + "'";
-}
-
 bool AllOf(std::string_view s, bool (*ok)(char)) {
   for (char c : s) {
     if (!ok(c)) return false;
@@ -72,12 +61,6 @@ bool MatchServiceArn(std::string_view s, std::string_view marker, Rest rest) {
 }
 
 }  // namespace
-
-size_t CharCount(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
 
 bool IsStreamName(std::string_view s) {
   return !s.empty() && AllOf(s, [](char c) { return IsAsciiAlnum(c) || c == '_' || c == '.' || c == '-'; });
@@ -148,104 +131,8 @@ Status InvalidArg(std::string message) {
   return Status(Code::kInvalidArgument, std::move(message), "InvalidArgumentException");
 }
 
-Checker::Checker(const Json& j, std::string path) : j_(j), path_(std::move(path)) {}
-
-const Json* Checker::Find(std::string_view member) const {
-  if (!j_.is_object()) return nullptr;
-  auto it = j_.find(member);
-  if (it == j_.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
-std::string Checker::Path(std::string_view member) const {
-  return path_ + LowerFirst(member) + ".";
-}
-
-std::string Checker::ElementPath(std::string_view member, size_t i) const {
-  return path_ + LowerFirst(member) + "." + std::to_string(i + 1) + ".member.";
-}
-
-void Checker::Violation(const std::string& value, std::string_view member,
-                        const std::string& constraint) {
-  if (errors_.size() >= 10) return;  // AWS lists at most ten
-  errors_.push_back("Value " + value + " at '" + path_ + LowerFirst(member) +
-                    "' failed to satisfy constraint: " + constraint);
-}
-
-void Checker::TypeError(std::string_view member, const char* expected) {
-  if (!serialization_.ok()) return;
-  serialization_ = Status(Code::kInvalidArgument,
-                          "Member '" + path_ + LowerFirst(member) + "' must be " + expected + ".",
-                          "SerializationException");
-}
-
-bool Checker::CheckString(const std::string& s, std::string_view member, const StrRule& rule) {
-  size_t before = errors_.size();
-  size_t len = CharCount(s);
-  if (len < rule.min) {
-    Violation(Quote(s), member,
-              "Member must have length greater than or equal to " + std::to_string(rule.min));
-  }
-  if (len > rule.max) {
-    Violation(Quote(s), member,
-              "Member must have length less than or equal to " + std::to_string(rule.max));
-  }
-  if (rule.pattern && len >= rule.min && len <= rule.max && !rule.pattern(s)) {
-    Violation(Quote(s), member,
-              std::string("Member must satisfy regular expression pattern: ") + rule.pattern_text);
-  }
-  if (!rule.one_of.empty() &&
-      std::find(rule.one_of.begin(), rule.one_of.end(), s) == rule.one_of.end()) {
-    std::string set;
-    for (auto e : rule.one_of) set += (set.empty() ? "" : ", ") + std::string(e);
-    Violation(Quote(s), member, "Member must satisfy enum value set: [" + set + "]");
-  }
-  return errors_.size() == before;
-}
-
-std::string Checker::Str(std::string_view member, const StrRule& rule) {
-  const Json* v = Find(member);
-  if (!v) {
-    if (rule.required) Violation("null", member, "Member must not be null");
-    return "";
-  }
-  if (!v->is_string()) {
-    TypeError(member, "a string");
-    return "";
-  }
-  const std::string& s = v->get_ref<const std::string&>();
-  if (CheckString(s, member, rule)) out_[std::string(member)] = s;
-  return s;
-}
-
-std::optional<int64_t> Checker::Int(std::string_view member, bool required,
-                                    std::optional<int64_t> min, std::optional<int64_t> max) {
-  const Json* v = Find(member);
-  if (!v) {
-    if (required) Violation("null", member, "Member must not be null");
-    return std::nullopt;
-  }
-  if (!v->is_number_integer()) {
-    TypeError(member, "an integer");
-    return std::nullopt;
-  }
-  int64_t n = v->is_number_unsigned()
-                  ? static_cast<int64_t>(std::min<uint64_t>(v->get<uint64_t>(), INT64_MAX))
-                  : v->get<int64_t>();
-  bool ok = true;
-  if (min && n < *min) {
-    ok = false;
-    Violation(Quote(std::to_string(n)), member,
-              "Member must have value greater than or equal to " + std::to_string(*min));
-  }
-  if (max && n > *max) {
-    ok = false;
-    Violation(Quote(std::to_string(n)), member,
-              "Member must have value less than or equal to " + std::to_string(*max));
-  }
-  if (ok) out_[std::string(member)] = n;
-  return n;
-}
+Checker::Checker(const Json& j, std::string path)
+    : ModelChecker(j, std::move(path), "InvalidArgumentException") {}
 
 std::optional<double> Checker::Double(std::string_view member, bool required, double min,
                                       double max) {
@@ -264,19 +151,8 @@ std::optional<double> Checker::Double(std::string_view member, bool required, do
               "Member must have value between " + Json(min).dump() + " and " + Json(max).dump());
     return d;
   }
-  out_[std::string(member)] = d;
+  Accept(member, d);
   return d;
-}
-
-std::optional<bool> Checker::Bool(std::string_view member) {
-  const Json* v = Find(member);
-  if (!v) return std::nullopt;
-  if (!v->is_boolean()) {
-    TypeError(member, "a boolean");
-    return std::nullopt;
-  }
-  out_[std::string(member)] = v->get<bool>();
-  return v->get<bool>();
 }
 
 std::optional<std::string> Checker::Blob(std::string_view member, bool required, size_t max) {
@@ -286,9 +162,7 @@ std::optional<std::string> Checker::Blob(std::string_view member, bool required,
   }
   auto blob = aws::GetBlob(j_, member);
   if (!blob.ok()) {
-    if (serialization_.ok()) {
-      serialization_ = Status(Code::kInvalidArgument, blob.status().message(), "SerializationException");
-    }
+    SerializationError(blob.status().message());
     return std::nullopt;
   }
   if (*blob && (*blob)->size() > max) {
@@ -319,9 +193,7 @@ std::vector<std::string> Checker::StrList(std::string_view member, bool required
       stored.push_back(s);
       out.push_back(s);
     }
-    for (const std::string& err : sub.errors_) {
-      if (errors_.size() < 10) errors_.push_back(err);
-    }
+    AbsorbFindings(sub);
   }
   out_[std::string(member)] = std::move(stored);
   return out;
@@ -346,9 +218,7 @@ std::vector<std::pair<std::string, std::string>> Checker::StrMap(std::string_vie
     const std::string& val = it.value().get_ref<const std::string&>();
     Checker sub(EmptyObject(), path_);
     bool ok = sub.CheckString(it.key(), member, key) && sub.CheckString(val, member, value);
-    for (const std::string& err : sub.errors_) {
-      if (errors_.size() < 10) errors_.push_back(err);
-    }
+    AbsorbFindings(sub);
     if (ok) {
       stored[it.key()] = val;
       out.emplace_back(it.key(), val);
@@ -358,63 +228,16 @@ std::vector<std::pair<std::string, std::string>> Checker::StrMap(std::string_vie
   return out;
 }
 
-const Json* Checker::Struct(std::string_view member, bool required) {
-  const Json* v = Find(member);
-  if (!v) {
-    if (required) Violation("null", member, "Member must not be null");
-    return nullptr;
-  }
-  if (!v->is_object()) {
-    TypeError(member, "a structure");
-    return nullptr;
-  }
-  return v;
-}
-
-const Json* Checker::List(std::string_view member, bool required, size_t min, size_t max) {
-  const Json* v = Find(member);
-  if (!v) {
-    if (required) Violation("null", member, "Member must not be null");
-    return nullptr;
-  }
-  if (!v->is_array()) {
-    TypeError(member, "a list");
-    return nullptr;
-  }
-  if (v->size() < min) {
-    Violation("'[]'", member, "Member must have length greater than or equal to " + std::to_string(min));
-  }
-  if (v->size() > max) {
-    Violation("'[...]'", member, "Member must have length less than or equal to " + std::to_string(max));
-  }
-  return v;
-}
-
 void Checker::Absorb(std::string_view member, const Checker& sub) {
-  if (serialization_.ok() && !sub.serialization_.ok()) serialization_ = sub.serialization_;
-  for (const std::string& e : sub.errors_) {
-    if (errors_.size() < 10) errors_.push_back(e);
-  }
+  AbsorbFindings(sub);
   out_[std::string(member)] = sub.out_;
 }
 
 void Checker::AbsorbElement(std::string_view member, const Checker& sub) {
-  if (serialization_.ok() && !sub.serialization_.ok()) serialization_ = sub.serialization_;
-  for (const std::string& e : sub.errors_) {
-    if (errors_.size() < 10) errors_.push_back(e);
-  }
+  AbsorbFindings(sub);
   Json& list = out_[std::string(member)];
   if (!list.is_array()) list = Json::array();
   list.push_back(sub.out_);
-}
-
-Status Checker::Finish() const {
-  if (!serialization_.ok()) return serialization_;
-  if (errors_.empty()) return Status::OK();
-  std::string msg = std::to_string(errors_.size()) + " validation error" +
-                    (errors_.size() > 1 ? "s" : "") + " detected: ";
-  for (size_t i = 0; i < errors_.size(); ++i) msg += (i ? "; " : "") + errors_[i];
-  return InvalidArg(msg);
 }
 
 }  // namespace tarn::firehose

@@ -25,22 +25,16 @@
 #include <string_view>
 #include <vector>
 
+#include "aws/model_checker.h"
 #include "common/status.h"
 
 namespace tarn::firehose {
 
 using Json = nlohmann::json;
 
-struct StrRule {
-  bool required = false;
-  size_t min = 0;
-  size_t max = std::numeric_limits<size_t>::max();
-  // Hand-written matcher (std::regex recurses per character and can exhaust
-  // the stack on long input) and the model's pattern text for the message.
-  bool (*pattern)(std::string_view) = nullptr;
-  const char* pattern_text = nullptr;
-  std::vector<std::string_view> one_of = {};
-};
+// Rules name their pattern as a matcher and the model's text:
+// StrRule{true, 1, 64, IsStreamName, "[a-zA-Z0-9_.-]+"}.
+using aws::StrRule;
 
 // The model's patterns, matched by hand.
 bool IsStreamName(std::string_view s);   // [a-zA-Z0-9_.-]+
@@ -61,23 +55,18 @@ extern const StrRule kRoleArnRule;       // RoleARN: 1..512, arn:.*
 extern const StrRule kBucketArnRule;     // BucketARN: 1..2048, arn:.*
 extern const StrRule kPrefixRule;        // Prefix / ErrorOutputPrefix: 0..1024
 
-// Length in characters (UTF-8 code points), as the model's limits count.
-size_t CharCount(std::string_view s);
+using aws::CharCount;
 
-class Checker {
+// Finish() reports InvalidArgumentException.
+class Checker : public aws::ModelChecker {
  public:
   // path: the member path prefix for messages, "" or "extendedS3DestinationConfiguration.".
   // j is referenced, not copied: it must outlive the checker.
   explicit Checker(const Json& j, std::string path = "");
 
   // Each getter validates one member, copies it into out() when present and
-  // well typed, and returns it (a default when absent or wrong).
-  std::string Str(std::string_view member, const StrRule& rule);
-  std::optional<int64_t> Int(std::string_view member, bool required,
-                             std::optional<int64_t> min = std::nullopt,
-                             std::optional<int64_t> max = std::nullopt);
+  // valid, and returns it (a default when absent or wrong).
   std::optional<double> Double(std::string_view member, bool required, double min, double max);
-  std::optional<bool> Bool(std::string_view member);
   std::optional<std::string> Blob(std::string_view member, bool required, size_t max);
   std::vector<std::string> StrList(std::string_view member, bool required, size_t min, size_t max,
                                    const StrRule& each);
@@ -86,37 +75,19 @@ class Checker {
                                                           const StrRule& key,
                                                           const StrRule& value);
 
-  // A nested structure: nullptr when absent (a violation when required) or
-  // not an object. Check its members with Checker sub(*v, c.Path(member)),
-  // then c.Absorb(member, sub) to take its findings and its stored form.
-  const Json* Struct(std::string_view member, bool required);
-  // A list: nullptr when absent or not an array; length checked. Check
-  // each element with a Checker at ElementPath(member, i) and
-  // AbsorbElement(member, sub).
-  const Json* List(std::string_view member, bool required, size_t min,
-                   size_t max = std::numeric_limits<size_t>::max());
-
-  std::string Path(std::string_view member) const;
-  std::string ElementPath(std::string_view member, size_t i) const;
+  // A nested structure's checker, Checker sub(*v, c.Path(member)), or a
+  // list element's, at ElementPath(member, i): its findings and its stored
+  // form.
   void Absorb(std::string_view member, const Checker& sub);
   void AbsorbElement(std::string_view member, const Checker& sub);
 
-  void Violation(const std::string& value, std::string_view member, const std::string& constraint);
-  Status Finish() const;
-  bool ok() const { return errors_.empty() && serialization_.ok(); }
   const Json& out() const { return out_; }
   Json& out() { return out_; }
 
  private:
-  const Json* Find(std::string_view member) const;
-  void TypeError(std::string_view member, const char* expected);
-  bool CheckString(const std::string& s, std::string_view member, const StrRule& rule);
+  void Accept(std::string_view member, Json value) override { out_[std::string(member)] = std::move(value); }
 
-  const Json& j_;
-  std::string path_;
   Json out_ = Json::object();
-  std::vector<std::string> errors_;
-  Status serialization_;
 };
 
 // InvalidArgumentException with a message.

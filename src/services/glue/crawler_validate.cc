@@ -8,11 +8,11 @@ namespace tarn::glue {
 
 namespace {
 
-const StrRule kRoleRule{true, 1, 2048, StrRule::kSingleLine};
-const StrRule kOptionalRoleRule{false, 1, 2048, StrRule::kSingleLine};
-const StrRule kOptionalNameRule{false, 1, 255, StrRule::kSingleLine};
-const StrRule kPathRule{true, 1, 4096, StrRule::kSingleLine};
-const StrRule kPatternRule{false, 0, 4096, StrRule::kSingleLine};
+const StrRule kRoleRule{true, 1, 2048, kSingleLine};
+const StrRule kOptionalRoleRule{false, 1, 2048, kSingleLine};
+const StrRule kOptionalNameRule{false, 1, 255, kSingleLine};
+const StrRule kPathRule{true, 1, 4096, kSingleLine};
+const StrRule kPatternRule{false, 0, 4096, kSingleLine};
 const StrRule kPrefixRule{false, 0, 128};
 const StrRule kSecurityConfigRule{false, 0, 128};
 const StrRule kConfigurationRule{false, 0, 1 << 20};
@@ -179,12 +179,12 @@ Result<Json> CheckCrawlerDefinition(const Json& request, bool create) {
     Checker p(*policy, in.Path("SchemaChangePolicy"));
     std::string update =
         p.Str("UpdateBehavior",
-              StrRule{false, 0, SIZE_MAX, StrRule::kAny, {"LOG", "UPDATE_IN_DATABASE"}});
+              StrRule{false, 0, SIZE_MAX, {}, {"LOG", "UPDATE_IN_DATABASE"}});
     std::string del =
         p.Str("DeleteBehavior", StrRule{false,
                                         0,
                                         SIZE_MAX,
-                                        StrRule::kAny,
+                                        {},
                                         {"LOG", "DELETE_FROM_DATABASE", "DEPRECATE_IN_DATABASE"}});
     in.Absorb(p);
     out["SchemaChangePolicy"] =
@@ -198,7 +198,7 @@ Result<Json> CheckCrawlerDefinition(const Json& request, bool create) {
               StrRule{false,
                       0,
                       SIZE_MAX,
-                      StrRule::kAny,
+                      {},
                       {"CRAWL_EVERYTHING", "CRAWL_NEW_FOLDERS_ONLY", "CRAWL_EVENT_MODE"}});
     in.Absorb(p);
     if (behavior == "CRAWL_EVENT_MODE") unsupported.push_back("RecrawlPolicy CRAWL_EVENT_MODE");
@@ -208,7 +208,7 @@ Result<Json> CheckCrawlerDefinition(const Json& request, bool create) {
   if (const Json* lineage = in.Struct("LineageConfiguration", false)) {
     Checker p(*lineage, in.Path("LineageConfiguration"));
     std::string setting = p.Str("CrawlerLineageSettings",
-                                StrRule{false, 0, SIZE_MAX, StrRule::kAny, {"ENABLE", "DISABLE"}});
+                                StrRule{false, 0, SIZE_MAX, {}, {"ENABLE", "DISABLE"}});
     in.Absorb(p);
     out["LineageConfiguration"] =
         Json{{"CrawlerLineageSettings", setting.empty() ? "DISABLE" : setting}};
@@ -294,7 +294,7 @@ Result<Json> CheckClassifierRequest(const Json& request, bool create, std::strin
     }
     std::string header_option =
         c.Str("ContainsHeader",
-              StrRule{false, 0, SIZE_MAX, StrRule::kAny, {"UNKNOWN", "PRESENT", "ABSENT"}});
+              StrRule{false, 0, SIZE_MAX, {}, {"UNKNOWN", "PRESENT", "ABSENT"}});
     if (doc.contains("ContainsHeader")) out["ContainsHeader"] = header_option;
     if (doc.contains("Header")) {
       out["Header"] = c.StrList("Header", false, 0, SIZE_MAX, kNameRule);

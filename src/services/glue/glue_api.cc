@@ -14,7 +14,7 @@ namespace {
 const StrRule kTagKey{true, 1, 128};
 const StrRule kTagValue{true, 0, 256};
 const StrRule kArnRule{true, 1, 10240};
-const StrRule kShareTypeRule{false, 0, SIZE_MAX, StrRule::kAny, {"FOREIGN", "ALL"}};
+const StrRule kShareTypeRule{false, 0, SIZE_MAX, {}, {"FOREIGN", "ALL"}};
 
 // A service call's result as a response: a Status becomes an empty
 // document.
@@ -212,7 +212,7 @@ Result<Json> GlueApi::GetTables(const Json& j) {
   Checker in(j);
   std::string catalog = in.Str("CatalogId", kCatalogIdRule);
   std::string db = Name(in, "DatabaseName");
-  std::string expression = in.Str("Expression", StrRule{false, 0, 2048, StrRule::kSingleLine});
+  std::string expression = in.Str("Expression", StrRule{false, 0, 2048, kSingleLine});
   std::string token = in.Str("NextToken", kTokenRule);
   int max = static_cast<int>(in.Int("MaxResults", false, 1, 100).value_or(100));
   RefuseTransactions(in);
@@ -313,7 +313,7 @@ Result<Json> GlueApi::SearchTables(const Json& j) {
       f.comparator = sub.Str("Comparator", StrRule{false,
                                                    0,
                                                    SIZE_MAX,
-                                                   StrRule::kAny,
+                                                   {},
                                                    {"EQUALS", "GREATER_THAN", "LESS_THAN",
                                                     "GREATER_THAN_EQUALS", "LESS_THAN_EQUALS"}});
       in.Absorb(sub);
@@ -326,7 +326,7 @@ Result<Json> GlueApi::SearchTables(const Json& j) {
     Checker sub((*sort)[0], in.ElementPath("SortCriteria", 0));
     sort_field = sub.Str("FieldName", StrRule{false, 0, 1024});
     descending =
-        sub.Str("Sort", StrRule{false, 0, SIZE_MAX, StrRule::kAny, {"ASC", "DESC"}}) == "DESC";
+        sub.Str("Sort", StrRule{false, 0, SIZE_MAX, {}, {"ASC", "DESC"}}) == "DESC";
     in.Absorb(sub);
   }
   TARN_RETURN_IF_ERROR(Ready(in, *service_, catalog));
@@ -386,7 +386,7 @@ Result<Json> GlueApi::GetPartitions(const Json& j) {
   std::string db = Name(in, "DatabaseName");
   std::string table = Name(in, "TableName");
   PartitionQuery q;
-  q.expression = in.Str("Expression", StrRule{false, 0, 2048, StrRule::kMultiLine});
+  q.expression = in.Str("Expression", StrRule{false, 0, 2048, kMultiLine});
   q.next_token = in.Str("NextToken", kTokenRule);
   q.max_results = static_cast<int>(in.Int("MaxResults", false, 1, 1000).value_or(1000));
   q.exclude_column_schema = in.Bool("ExcludeColumnSchema").value_or(false);

@@ -7,54 +7,37 @@
 
 namespace tarn::glue {
 
-const StrRule kNameRule{true, 1, 255, StrRule::kSingleLine};
-const StrRule kCatalogIdRule{false, 1, 255, StrRule::kSingleLine};
-const StrRule kDescriptionRule{false, 0, 2048, StrRule::kMultiLine};
-const StrRule kValueRule{false, 0, 1024};
-const StrRule kVersionRule{false, 1, 255, StrRule::kSingleLine};
-const StrRule kTokenRule{false, 0, 1 << 20};
-
 namespace {
-
-constexpr size_t kMaxErrors = 10;
-
-const char* PatternText(StrRule::Pattern p) {
-  return p == StrRule::kMultiLine
-             ? "[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*"
-             : "[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*";
-}
 
 // The model's "single line" patterns exclude control characters but tab
 // (and, for multi-line strings, CR and LF).
-bool MatchesPattern(std::string_view s, StrRule::Pattern p) {
-  if (p == StrRule::kAny) return true;
+bool IsSingleLine(std::string_view s) {
   for (unsigned char c : s) {
-    if (c >= 0x20 || c == '\t') continue;
-    if (p == StrRule::kMultiLine && (c == '\r' || c == '\n')) continue;
-    return false;
+    if (c < 0x20 && c != '\t') return false;
   }
   return true;
 }
 
-// Length in characters (UTF-8 code points), as the model's limits count.
-size_t CharCount(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
-
-std::string LowerFirst(std::string_view s) {
-  std::string out(s);
-  if (!out.empty() && out[0] >= 'A' && out[0] <= 'Z')
-    out[0] = static_cast<char>(out[0] - 'A' + 'a');
-  return out;
-}
-
-std::string Quote(const std::string& s) {
-  return "'" + (s.size() > 256 ? s.substr(0, 256) + "..." : s) + "'";
+bool IsMultiLine(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 && c != '\t' && c != '\r' && c != '\n') return false;
+  }
+  return true;
 }
 
 }  // namespace
+
+const aws::Pattern kSingleLine{
+    IsSingleLine, "[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*"};
+const aws::Pattern kMultiLine{
+    IsMultiLine, "[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*"};
+
+const StrRule kNameRule{true, 1, 255, kSingleLine};
+const StrRule kCatalogIdRule{false, 1, 255, kSingleLine};
+const StrRule kDescriptionRule{false, 0, 2048, kMultiLine};
+const StrRule kValueRule{false, 0, 1024};
+const StrRule kVersionRule{false, 1, 255, kSingleLine};
+const StrRule kTokenRule{false, 0, 1 << 20};
 
 Status InvalidInput(std::string message) {
   return Status(Code::kInvalidArgument, std::move(message), "InvalidInputException");
@@ -68,117 +51,8 @@ std::string LowerName(std::string_view name) {
   return out;
 }
 
-Checker::Checker(const Json& j, std::string path) : j_(j), path_(std::move(path)) {}
-
-const Json* Checker::Find(std::string_view member) const {
-  if (!j_.is_object()) return nullptr;
-  auto it = j_.find(member);
-  if (it == j_.end() || it->is_null()) return nullptr;
-  return &*it;
-}
-
-std::string Checker::Path(std::string_view member) const {
-  return path_ + LowerFirst(member) + ".";
-}
-
-std::string Checker::ElementPath(std::string_view member, size_t i) const {
-  return path_ + LowerFirst(member) + "." + std::to_string(i + 1) + ".member.";
-}
-
-void Checker::Violation(const std::string& value, std::string_view member,
-                        const std::string& constraint) {
-  if (errors_.size() >= kMaxErrors) return;
-  errors_.push_back("Value " + value + " at '" + path_ + LowerFirst(member) +
-                    "' failed to satisfy constraint: " + constraint);
-}
-
-void Checker::TypeError(std::string_view member, const char* expected) {
-  if (!serialization_.ok()) return;
-  serialization_ = Status(Code::kInvalidArgument,
-                          "Member '" + path_ + LowerFirst(member) + "' must be " + expected + ".",
-                          "SerializationException");
-}
-
-void Checker::Absorb(const Checker& sub) {
-  if (serialization_.ok()) serialization_ = sub.serialization_;
-  for (const std::string& e : sub.errors_) {
-    if (errors_.size() < kMaxErrors) errors_.push_back(e);
-  }
-}
-
-Status Checker::Finish() const {
-  if (!serialization_.ok()) return serialization_;
-  if (errors_.empty()) return Status::OK();
-  std::string msg = std::to_string(errors_.size()) + " validation error" +
-                    (errors_.size() > 1 ? "s" : "") + " detected: ";
-  for (size_t i = 0; i < errors_.size(); ++i) msg += (i ? "; " : "") + errors_[i];
-  return InvalidInput(std::move(msg));
-}
-
-bool Checker::CheckString(const std::string& s, std::string_view member, const StrRule& rule) {
-  size_t before = errors_.size();
-  size_t len = CharCount(s);
-  if (len < rule.min) {
-    Violation(Quote(s), member,
-              "Member must have length greater than or equal to " + std::to_string(rule.min));
-  }
-  if (len > rule.max) {
-    Violation(Quote(s), member,
-              "Member must have length less than or equal to " + std::to_string(rule.max));
-  }
-  if (!MatchesPattern(s, rule.pattern)) {
-    Violation(Quote(s), member,
-              std::string("Member must satisfy regular expression pattern: ") +
-                  PatternText(rule.pattern));
-  }
-  if (!rule.one_of.empty() &&
-      std::find(rule.one_of.begin(), rule.one_of.end(), s) == rule.one_of.end()) {
-    std::string set;
-    for (auto e : rule.one_of) set += (set.empty() ? "" : ", ") + std::string(e);
-    Violation(Quote(s), member, "Member must satisfy enum value set: [" + set + "]");
-  }
-  return errors_.size() == before;
-}
-
-std::string Checker::Str(std::string_view member, const StrRule& rule) {
-  const Json* v = Find(member);
-  if (!v) {
-    if (rule.required) Violation("null", member, "Member must not be null");
-    return "";
-  }
-  if (!v->is_string()) {
-    TypeError(member, "a string");
-    return "";
-  }
-  const std::string& s = v->get_ref<const std::string&>();
-  CheckString(s, member, rule);
-  return s;
-}
-
-std::optional<int64_t> Checker::Int(std::string_view member, bool required,
-                                    std::optional<int64_t> min, std::optional<int64_t> max) {
-  const Json* v = Find(member);
-  if (!v) {
-    if (required) Violation("null", member, "Member must not be null");
-    return std::nullopt;
-  }
-  if (!v->is_number_integer()) {
-    TypeError(member, "an integer");
-    return std::nullopt;
-  }
-  int64_t n = v->is_number_unsigned()
-                  ? static_cast<int64_t>(std::min<uint64_t>(v->get<uint64_t>(), INT64_MAX))
-                  : v->get<int64_t>();
-  if (min && n < *min) {
-    Violation(Quote(std::to_string(n)), member,
-              "Member must have value greater than or equal to " + std::to_string(*min));
-  }
-  if (max && n > *max) {
-    Violation(Quote(std::to_string(n)), member,
-              "Member must have value less than or equal to " + std::to_string(*max));
-  }
-  return n;
-}
+Checker::Checker(const Json& j, std::string path)
+    : ModelChecker(j, std::move(path), "InvalidInputException") {}
 
 std::optional<double> Checker::Double(std::string_view member, bool required,
                                       std::optional<double> min) {
@@ -197,16 +71,6 @@ std::optional<double> Checker::Double(std::string_view member, bool required,
               "Member must have value greater than or equal to " + std::to_string(*min));
   }
   return d;
-}
-
-std::optional<bool> Checker::Bool(std::string_view member) {
-  const Json* v = Find(member);
-  if (!v) return std::nullopt;
-  if (!v->is_boolean()) {
-    TypeError(member, "a boolean");
-    return std::nullopt;
-  }
-  return v->get<bool>();
 }
 
 std::optional<UnixMillis> Checker::Time(std::string_view member, bool required) {
@@ -233,40 +97,6 @@ std::optional<std::string> Checker::Blob(std::string_view member, bool required)
     return std::nullopt;
   }
   return *b;
-}
-
-const Json* Checker::Struct(std::string_view member, bool required) {
-  const Json* v = Find(member);
-  if (!v) {
-    if (required) Violation("null", member, "Member must not be null");
-    return nullptr;
-  }
-  if (!v->is_object()) {
-    TypeError(member, "a structure");
-    return nullptr;
-  }
-  return v;
-}
-
-const Json* Checker::List(std::string_view member, bool required, size_t min, size_t max) {
-  const Json* v = Find(member);
-  if (!v) {
-    if (required) Violation("null", member, "Member must not be null");
-    return nullptr;
-  }
-  if (!v->is_array()) {
-    TypeError(member, "a list");
-    return nullptr;
-  }
-  if (v->size() < min) {
-    Violation("[]", member,
-              "Member must have length greater than or equal to " + std::to_string(min));
-  }
-  if (v->size() > max) {
-    Violation("[...]", member,
-              "Member must have length less than or equal to " + std::to_string(max));
-  }
-  return v;
 }
 
 std::vector<std::string> Checker::StrList(std::string_view member, bool required, size_t min,
@@ -321,9 +151,9 @@ std::map<std::string, std::string> Checker::StrMap(std::string_view member, bool
 
 namespace {
 
-const StrRule kKeyRule{true, 1, 255, StrRule::kSingleLine};
+const StrRule kKeyRule{true, 1, 255, kSingleLine};
 const StrRule kParamValueRule{true, 0, 512000};
-const StrRule kOptionalName{false, 1, 255, StrRule::kSingleLine};
+const StrRule kOptionalName{false, 1, 255, kSingleLine};
 
 void CheckParameters(Checker& c) {
   c.StrMap("Parameters", false, SIZE_MAX, kKeyRule, kParamValueRule);
@@ -347,8 +177,8 @@ void CheckColumns(Checker& c, std::string_view member) {
     }
     Checker sub(col, c.ElementPath(member, i));
     sub.Str("Name", kNameRule);
-    sub.Str("Type", StrRule{false, 0, 131072, StrRule::kSingleLine});
-    sub.Str("Comment", StrRule{false, 0, 255, StrRule::kSingleLine});
+    sub.Str("Type", StrRule{false, 0, 131072, kSingleLine});
+    sub.Str("Comment", StrRule{false, 0, 255, kSingleLine});
     CheckParameters(sub);
     c.Absorb(sub);
   }
@@ -359,11 +189,11 @@ void CheckStorageDescriptor(Checker& c) {
   if (!sd) return;
   Checker s(*sd, c.Path("StorageDescriptor"));
   CheckColumns(s, "Columns");
-  const StrRule location{false, 0, 2056, StrRule::kMultiLine};
+  const StrRule location{false, 0, 2056, kMultiLine};
   s.Str("Location", location);
   s.StrList("AdditionalLocations", false, 0, SIZE_MAX, location);
-  s.Str("InputFormat", StrRule{false, 0, 128, StrRule::kSingleLine});
-  s.Str("OutputFormat", StrRule{false, 0, 128, StrRule::kSingleLine});
+  s.Str("InputFormat", StrRule{false, 0, 128, kSingleLine});
+  s.Str("OutputFormat", StrRule{false, 0, 128, kSingleLine});
   s.Bool("Compressed");
   s.Int("NumberOfBuckets", false);
   if (const Json* serde = s.Struct("SerdeInfo", false)) {
@@ -411,7 +241,7 @@ void CheckDatabaseInput(Checker& c, Json& out) {
   std::string name = c.Str("Name", kNameRule);
   out["Name"] = LowerName(name);
   c.Str("Description", kDescriptionRule);
-  c.Str("LocationUri", StrRule{false, 1, 1024, StrRule::kMultiLine});
+  c.Str("LocationUri", StrRule{false, 1, 1024, kMultiLine});
   CheckParameters(c);
   if (const Json* perms = c.List("CreateTableDefaultPermissions", false)) {
     for (size_t i = 0; i < perms->size(); ++i) {
@@ -425,7 +255,7 @@ void CheckDatabaseInput(Checker& c, Json& out) {
                   StrRule{false,
                           0,
                           SIZE_MAX,
-                          StrRule::kAny,
+                          {},
                           {"ALL", "SELECT", "ALTER", "DROP", "DELETE", "INSERT", "CREATE_DATABASE",
                            "CREATE_TABLE", "DATA_LOCATION_ACCESS"}});
       c.Absorb(sub);
@@ -484,7 +314,7 @@ void CheckDecimal(Checker& c, Json& out, std::string_view member) {
 
 void CheckColumnStatistics(Checker& c, Json& out) {
   c.Str("ColumnName", kNameRule);
-  c.Str("ColumnType", StrRule{true, 0, 20000, StrRule::kSingleLine});
+  c.Str("ColumnType", StrRule{true, 0, 20000, kSingleLine});
   StoreTime(c, out, "AnalyzedTime", true);
   const Json* data = c.Struct("StatisticsData", true);
   if (!data) return;
@@ -494,7 +324,7 @@ void CheckColumnStatistics(Checker& c, Json& out) {
       d.Str("Type", StrRule{true,
                             0,
                             SIZE_MAX,
-                            StrRule::kAny,
+                            {},
                             {"BOOLEAN", "DATE", "DECIMAL", "DOUBLE", "LONG", "STRING", "BINARY"}});
   // The member that must hold the statistics for each Type.
   static const std::map<std::string, std::string, std::less<>> kMemberOf = {

@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "aws/model_checker.h"
 #include "common/status.h"
 #include "common/time.h"
 
@@ -30,13 +31,12 @@ namespace tarn::glue {
 
 using Json = nlohmann::json;
 
-struct StrRule {
-  bool required = false;
-  size_t min = 0;
-  size_t max = std::numeric_limits<size_t>::max();
-  enum Pattern { kAny, kSingleLine, kMultiLine } pattern = kAny;
-  std::vector<std::string_view> one_of = {};
-};
+using aws::StrRule;
+
+// The model's "single line" and "multi line" string patterns: no control
+// characters but tab (and, multi-line, CR and LF).
+extern const aws::Pattern kSingleLine;
+extern const aws::Pattern kMultiLine;
 
 // The model's common string shapes.
 extern const StrRule kNameRule;         // NameString: 1..255, single line
@@ -51,49 +51,22 @@ extern const StrRule kTokenRule;        // Token
 std::string LowerName(std::string_view name);
 
 // Collects the violations of one request (or of a nested structure, whose
-// findings the parent Absorb()s). Getters return what they could read, or
-// a default when the member is absent or wrong; Finish() reports.
-class Checker {
+// findings the parent Absorb()s); Finish() reports InvalidInputException.
+class Checker : public aws::ModelChecker {
  public:
   // path: the member path prefix for messages, "" or "tableInput.".
   explicit Checker(const Json& j, std::string path = "");
 
-  std::string Str(std::string_view member, const StrRule& rule);
-  std::optional<int64_t> Int(std::string_view member, bool required,
-                             std::optional<int64_t> min = std::nullopt,
-                             std::optional<int64_t> max = std::nullopt);
   std::optional<double> Double(std::string_view member, bool required,
                                std::optional<double> min = std::nullopt);
-  std::optional<bool> Bool(std::string_view member);
   std::optional<UnixMillis> Time(std::string_view member, bool required);
   std::optional<std::string> Blob(std::string_view member, bool required);
-  const Json* Struct(std::string_view member, bool required);
-  const Json* List(std::string_view member, bool required, size_t min = 0,
-                   size_t max = std::numeric_limits<size_t>::max());
   std::vector<std::string> StrList(std::string_view member, bool required, size_t min, size_t max,
                                    const StrRule& each);
   std::map<std::string, std::string> StrMap(std::string_view member, bool required, size_t max,
                                             const StrRule& key, const StrRule& value);
 
-  // The path of a nested member: "tableInput." + "storageDescriptor." etc.
-  std::string Path(std::string_view member) const;
-  // The path of element i (0-based) of a list member: "columns.1.member.".
-  std::string ElementPath(std::string_view member, size_t i) const;
-
-  void Violation(const std::string& value, std::string_view member, const std::string& constraint);
-  void Absorb(const Checker& sub);
-  Status Finish() const;
-  bool ok() const { return errors_.empty() && serialization_.ok(); }
-
- private:
-  const Json* Find(std::string_view member) const;
-  void TypeError(std::string_view member, const char* expected);
-  bool CheckString(const std::string& s, std::string_view member, const StrRule& rule);
-
-  const Json& j_;
-  std::string path_;
-  std::vector<std::string> errors_;
-  Status serialization_;
+  void Absorb(const Checker& sub) { AbsorbFindings(sub); }
 };
 
 // Document checks: `c` reads the input structure, `out` (a copy of it)
