@@ -84,6 +84,10 @@ class ModelChecker {
   Status Finish() const;
   bool ok() const { return errors_.empty() && serialization_.ok(); }
 
+  // "'value'", cut as AWS cuts long values in its messages: a Violation's
+  // value.
+  static std::string Quote(const std::string& s);
+
  protected:
   // Called with each member a getter read and found valid: a service that
   // stores the request as validated keeps it here.
@@ -94,8 +98,6 @@ class ModelChecker {
   void SerializationError(std::string message);
   // Checks s against rule, reporting as `member`; true when it passes.
   bool CheckString(const std::string& s, std::string_view member, const StrRule& rule);
-  // "'value'", cut as AWS cuts long values in its messages.
-  static std::string Quote(const std::string& s);
   // "tableName" for "TableName": paths name members as the wire's
   // lowerCamelCase shapes do.
   static std::string LowerFirst(std::string_view s);

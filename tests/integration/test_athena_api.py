@@ -271,6 +271,18 @@ def test_errors(athena):
     with pytest.raises(ClientError) as e:
         athena.get_work_group(WorkGroup="bad name!")
     assert code_of(e) == "InvalidRequestException"
+    assert e.value.response["Error"]["Message"] == (
+        "1 validation error detected: Value 'bad name!' at 'workGroup' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9._-]{1,128}")
+    # Nested members are named by their path.
+    with pytest.raises(ClientError) as e:
+        athena.start_query_execution(QueryString="SELECT 1", ResultConfiguration={
+            "OutputLocation": "/tmp/results", "EncryptionConfiguration": {"EncryptionOption": "X"}})
+    assert code_of(e) == "InvalidRequestException"
+    message = e.value.response["Error"]["Message"]
+    assert message.startswith("2 validation errors detected: "), message
+    assert "'resultConfiguration.outputLocation'" in message
+    assert "'resultConfiguration.encryptionConfiguration.encryptionOption'" in message
 
 
 def test_cli_lists_workgroups(srv):

@@ -6,6 +6,8 @@
 #include <optional>
 #include <type_traits>
 
+#include "aws/model_checker.h"
+
 namespace tarn::athena {
 
 namespace asio = boost::asio;
@@ -15,122 +17,64 @@ namespace {
 
 constexpr size_t kNoMax = std::numeric_limits<size_t>::max();
 
-// Collects the model violations of one request, as Athena's front end
-// reports them ("1 validation error detected: Value 'x' at 'workGroup'
-// failed to satisfy constraint: ..."); a wrong JSON type is
-// SerializationException.
-class Checker {
- public:
-  explicit Checker(const Json& j) : j_(j) {}
-
-  const Json* Find(std::string_view member) {
-    auto it = j_.find(std::string(member));
-    return it == j_.end() || it->is_null() ? nullptr : &*it;
+bool IsWorkGroupName(std::string_view s) {
+  for (char c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') return false;
   }
+  return true;
+}
+
+bool IsStatementName(std::string_view s) {
+  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  for (char c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '@' && c != ':') return false;
+  }
+  return true;
+}
+
+// Collects the model violations of one request, as Athena's front end
+// reports them (aws/model_checker.h), answered InvalidRequestException.
+class Checker : public aws::ModelChecker {
+ public:
+  explicit Checker(const Json& j, std::string path = "")
+      : ModelChecker(j, std::move(path), "InvalidRequestException") {}
+
+  using ModelChecker::Find;
+  using ModelChecker::Str;
 
   std::string Str(std::string_view member, bool required, size_t min = 0, size_t max = kNoMax,
                   std::vector<std::string_view> one_of = {}) {
-    const Json* v = Find(member);
-    if (!v) {
-      if (required) Violation("null", member, "Member must not be null");
-      return "";
-    }
-    if (!v->is_string()) {
-      TypeError(member, "a string");
-      return "";
-    }
-    std::string s = v->get<std::string>();
-    if (s.size() < min)
-      Violation(s, member, "Member must have length greater than or equal to " + std::to_string(min));
-    if (s.size() > max)
-      Violation(s.substr(0, 64), member,
-                "Member must have length less than or equal to " + std::to_string(max));
-    if (!one_of.empty() && std::find(one_of.begin(), one_of.end(), s) == one_of.end()) {
-      std::string set;
-      for (std::string_view o : one_of) set += (set.empty() ? "" : ", ") + std::string(o);
-      Violation(s, member, "Member must satisfy enum value set: [" + set + "]");
-    }
-    return s;
+    return Str(member, aws::StrRule{required, min, max, {}, std::move(one_of)});
   }
 
   // A WorkGroupName: [a-zA-Z0-9._-]{1,128}; `dflt` when absent.
   std::string WorkGroup(std::string_view member, bool required, std::string dflt = "primary") {
-    std::string s = Str(member, required, 1, 128);
-    if (s.empty()) return Find(member) ? s : dflt;
-    for (char c : s) {
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
-        Violation(s, member, "Member must satisfy regular expression pattern: [a-zA-Z0-9._-]{1,128}");
-        break;
-      }
-    }
-    return s;
+    std::string s =
+        Str(member, aws::StrRule{required, 1, 128, {IsWorkGroupName, "[a-zA-Z0-9._-]{1,128}"}});
+    return s.empty() && !Find(member) ? dflt : s;
   }
 
   std::optional<int64_t> Int(std::string_view member, int64_t min, int64_t max) {
-    const Json* v = Find(member);
-    if (!v) return std::nullopt;
-    if (!v->is_number_integer()) {
-      TypeError(member, "an integer");
-      return std::nullopt;
-    }
-    int64_t n = v->get<int64_t>();
-    if (n < min)
-      Violation(std::to_string(n), member,
-                "Member must have value greater than or equal to " + std::to_string(min));
-    if (n > max)
-      Violation(std::to_string(n), member,
-                "Member must have value less than or equal to " + std::to_string(max));
-    return n;
+    return ModelChecker::Int(member, false, min, max);
   }
 
-  std::optional<bool> Bool(std::string_view member) {
-    const Json* v = Find(member);
-    if (!v) return std::nullopt;
-    if (!v->is_boolean()) {
-      TypeError(member, "a boolean");
-      return std::nullopt;
-    }
-    return v->get<bool>();
-  }
-
-  const Json* Struct(std::string_view member) {
-    const Json* v = Find(member);
-    if (v && !v->is_object()) {
-      TypeError(member, "a structure");
-      return nullptr;
-    }
-    return v;
-  }
+  const Json* Struct(std::string_view member) { return ModelChecker::Struct(member, false); }
 
   std::vector<std::string> StrList(std::string_view member, bool required, size_t min, size_t max,
                                    size_t each_min, size_t each_max) {
     std::vector<std::string> out;
-    const Json* v = Find(member);
-    if (!v) {
-      if (required) Violation("null", member, "Member must not be null");
-      return out;
-    }
-    if (!v->is_array()) {
-      TypeError(member, "a list");
-      return out;
-    }
-    if (v->size() < min || v->size() > max) {
-      Violation("[...]", member,
-                "Member must have length between " + std::to_string(min) + " and " +
-                    (max == kNoMax ? std::string("unbounded") : std::to_string(max)));
-    }
-    for (const Json& e : *v) {
+    const Json* v = List(member, required, min, max);
+    if (!v) return out;
+    for (size_t i = 0; i < v->size(); ++i) {
+      const Json& e = (*v)[i];
       if (!e.is_string()) {
         TypeError(member, "a list of strings");
         return {};
       }
-      std::string s = e.get<std::string>();
-      if (s.size() < each_min || s.size() > each_max) {
-        Violation(s.substr(0, 64), member,
-                  "Member must have length between " + std::to_string(each_min) + " and " +
-                      std::to_string(each_max));
-      }
-      out.push_back(std::move(s));
+      const std::string& s = e.get_ref<const std::string&>();
+      CheckString(s, LowerFirst(member) + "." + std::to_string(i + 1) + ".member",
+                  aws::StrRule{false, each_min, each_max});
+      out.push_back(s);
     }
     return out;
   }
@@ -154,49 +98,18 @@ class Checker {
       }
       std::string key = t["Key"].get<std::string>();
       std::string value = t.value("Value", Json("")).is_string() ? t.value("Value", "") : "";
-      if (key.empty() || key.size() > 128)
-        Violation(key, member, "Tag keys must have length between 1 and 128");
-      if (value.size() > 256)
-        Violation(value.substr(0, 64), member, "Tag values must have length at most 256");
+      if (key.empty() || aws::CharCount(key) > 128)
+        Violation(Quote(key), member, "Tag keys must have length between 1 and 128");
+      if (aws::CharCount(value) > 256)
+        Violation(Quote(value), member, "Tag values must have length at most 256");
       tags[key] = value;
     }
-    if (tags.size() > 50) Violation("[...]", member, "A resource may have at most 50 tags");
+    if (tags.size() > 50) Violation("'[...]'", member, "A resource may have at most 50 tags");
     return tags;
   }
 
-  void Violation(const std::string& value, std::string_view member, const std::string& constraint) {
-    std::string path(member);
-    if (!path.empty()) path[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(path[0])));
-    errors_.push_back("Value '" + value + "' at '" + path + "' failed to satisfy constraint: " +
-                      constraint);
-  }
-
   // Takes a nested structure's findings.
-  void Absorb(const Checker& sub) {
-    errors_.insert(errors_.end(), sub.errors_.begin(), sub.errors_.end());
-    if (serialization_.ok()) serialization_ = sub.serialization_;
-  }
-
-  Status Finish() const {
-    if (!serialization_.ok()) return serialization_;
-    if (errors_.empty()) return Status::OK();
-    std::string msg = std::to_string(errors_.size()) + " validation error" +
-                      (errors_.size() == 1 ? "" : "s") + " detected: ";
-    for (size_t i = 0; i < errors_.size() && i < 10; ++i) msg += (i ? "; " : "") + errors_[i];
-    return InvalidArgument(std::move(msg), "InvalidRequestException");
-  }
-
- private:
-  void TypeError(std::string_view member, const char* expected) {
-    if (serialization_.ok()) {
-      serialization_ = InvalidArgument(
-          "Member " + std::string(member) + " must be " + expected + ".", "SerializationException");
-    }
-  }
-
-  const Json& j_;
-  std::vector<std::string> errors_;
-  Status serialization_;
+  void Absorb(const Checker& sub) { AbsorbFindings(sub); }
 };
 
 Result<Json> Empty(const Status& st) {
@@ -211,9 +124,9 @@ int Page(Checker& in, int64_t min, int64_t max, int64_t dflt) {
 }
 
 // A WorkGroupConfiguration as stored: its members checked, kept as given.
-void CheckConfiguration(Checker& in, const Json* config) {
+void CheckConfiguration(Checker& in, std::string_view member, const Json* config) {
   if (!config) return;
-  Checker c(*config);
+  Checker c(*config, in.Path(member));
   c.Bool("EnforceWorkGroupConfiguration");
   c.Bool("PublishCloudWatchMetricsEnabled");
   c.Bool("RequesterPaysEnabled");
@@ -221,12 +134,12 @@ void CheckConfiguration(Checker& in, const Json* config) {
   c.Int("BytesScannedCutoffPerQuery", 10'000'000, std::numeric_limits<int64_t>::max());
   for (const char* result : {"ResultConfiguration", "ResultConfigurationUpdates"}) {
     if (const Json* r = c.Struct(result)) {
-      Checker rc(*r);
+      Checker rc(*r, c.Path(result));
       std::string out = rc.Str("OutputLocation", false, 0, 1024);
       if (!out.empty() && out.rfind("s3://", 0) != 0)
-        rc.Violation(out, "OutputLocation", "Member must be an s3:// location");
+        rc.Violation(Checker::Quote(out), "OutputLocation", "Member must be an s3:// location");
       if (const Json* enc = rc.Struct("EncryptionConfiguration")) {
-        Checker ec(*enc);
+        Checker ec(*enc, rc.Path("EncryptionConfiguration"));
         ec.Str("EncryptionOption", true, 0, kNoMax, {"SSE_S3", "SSE_KMS", "CSE_KMS"});
         in.Absorb(ec);
       }
@@ -319,24 +232,25 @@ Result<Json> AthenaApi::StartQueryExecution(const Json& j) {
   q.workgroup = in.WorkGroup("WorkGroup", false);
   q.execution_parameters = in.StrList("ExecutionParameters", false, 1, kNoMax, 1, 1024);
   if (const Json* ctx = in.Struct("QueryExecutionContext")) {
-    Checker c(*ctx);
+    Checker c(*ctx, in.Path("QueryExecutionContext"));
     q.database = c.Str("Database", false, 1, 255);
     q.catalog = c.Str("Catalog", false, 1, 256);
-    TARN_RETURN_IF_ERROR(c.Finish());
+    in.Absorb(c);
   }
   if (const Json* rc = in.Struct("ResultConfiguration")) {
-    Checker c(*rc);
+    Checker c(*rc, in.Path("ResultConfiguration"));
     q.output_location = c.Str("OutputLocation", false, 0, 1024);
     if (!q.output_location.empty() && q.output_location.rfind("s3://", 0) != 0)
-      c.Violation(q.output_location, "OutputLocation", "Member must be an s3:// location");
+      c.Violation(Checker::Quote(q.output_location), "OutputLocation",
+                  "Member must be an s3:// location");
     if (const Json* enc = c.Struct("EncryptionConfiguration")) {
-      Checker e(*enc);
+      Checker e(*enc, c.Path("EncryptionConfiguration"));
       e.Str("EncryptionOption", true, 0, kNoMax, {"SSE_S3", "SSE_KMS", "CSE_KMS"});
       e.Str("KmsKey", false);
-      TARN_RETURN_IF_ERROR(e.Finish());
+      c.Absorb(e);
       q.encryption = *enc;
     }
-    TARN_RETURN_IF_ERROR(c.Finish());
+    in.Absorb(c);
   }
   in.Struct("ResultReuseConfiguration");
   TARN_RETURN_IF_ERROR(in.Finish());
@@ -434,7 +348,7 @@ Result<Json> AthenaApi::CreateWorkGroup(const Json& j) {
   std::string name = in.WorkGroup("Name", true);
   std::string description = in.Str("Description", false, 0, 1024);
   const Json* config = in.Struct("Configuration");
-  CheckConfiguration(in, config);
+  CheckConfiguration(in, "Configuration", config);
   Tags tags = in.TagList("Tags", false);
   TARN_RETURN_IF_ERROR(in.Finish());
   return Empty(service_->CreateWorkGroup(name, config ? *config : Json::object(), description, tags));
@@ -461,7 +375,7 @@ Result<Json> AthenaApi::UpdateWorkGroup(const Json& j) {
   std::optional<std::string> description;
   if (in.Find("Description")) description = in.Str("Description", false, 0, 1024);
   const Json* updates = in.Struct("ConfigurationUpdates");
-  CheckConfiguration(in, updates);
+  CheckConfiguration(in, "ConfigurationUpdates", updates);
   std::optional<std::string> state;
   if (in.Find("State")) state = in.Str("State", false, 0, kNoMax, {"ENABLED", "DISABLED"});
   TARN_RETURN_IF_ERROR(in.Finish());
@@ -535,14 +449,8 @@ Result<Json> AthenaApi::DeleteNamedQuery(const Json& j) {
 namespace {
 
 std::string StatementName(Checker& in, std::string_view member) {
-  std::string s = in.Str(member, true, 1, 256);
-  bool ok = !s.empty() && (std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_');
-  for (char c : s) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '@' && c != ':') ok = false;
-  }
-  if (!s.empty() && !ok)
-    in.Violation(s, member, "Member must satisfy regular expression pattern: [a-zA-Z_][a-zA-Z0-9_@:]{1,256}");
-  return s;
+  return in.Str(member,
+                aws::StrRule{true, 1, 256, {IsStatementName, "[a-zA-Z_][a-zA-Z0-9_@:]{1,256}"}});
 }
 
 }  // namespace
