@@ -15,8 +15,17 @@ size_t CharCount(std::string_view s) {
   return n;
 }
 
-ModelChecker::ModelChecker(const Json& j, std::string path, std::string error_code)
-    : j_(j), path_(std::move(path)), error_code_(std::move(error_code)) {}
+ModelChecker::ModelChecker(const Json& j, std::string path, std::string_view error_code)
+    : j_(j), path_(std::move(path)), error_code_(error_code) {}
+
+ModelChecker::ModelChecker(const Json& j, std::string_view list, size_t index,
+                           std::string_view error_code)
+    : j_(j), list_(list), index_(index), error_code_(error_code) {}
+
+std::string ModelChecker::Prefix() const {
+  if (list_.empty()) return path_;
+  return LowerFirst(list_) + "." + std::to_string(index_ + 1) + ".member.";
+}
 
 std::string ModelChecker::LowerFirst(std::string_view s) {
   std::string out(s);
@@ -36,27 +45,28 @@ const ModelChecker::Json* ModelChecker::Find(std::string_view member) const {
 }
 
 std::string ModelChecker::Path(std::string_view member) const {
-  return path_ + LowerFirst(member) + ".";
+  return Prefix() + LowerFirst(member) + ".";
 }
 
 std::string ModelChecker::ElementPath(std::string_view member, size_t i) const {
-  return path_ + LowerFirst(member) + "." + std::to_string(i + 1) + ".member.";
+  return Prefix() + LowerFirst(member) + "." + std::to_string(i + 1) + ".member.";
 }
 
 void ModelChecker::Violation(const std::string& value, std::string_view member,
                              const std::string& constraint) {
   if (errors_.size() >= kMaxErrors) return;
-  errors_.push_back("Value " + value + " at '" + path_ + LowerFirst(member) +
+  errors_.push_back("Value " + value + " at '" + Prefix() + LowerFirst(member) +
                     "' failed to satisfy constraint: " + constraint);
 }
 
 void ModelChecker::TypeError(std::string_view member, const char* expected) {
-  SerializationError("Member '" + path_ + LowerFirst(member) + "' must be " + expected + ".");
+  Note(Status(Code::kInvalidArgument,
+              "Member '" + Prefix() + LowerFirst(member) + "' must be " + expected + ".",
+              "SerializationException"));
 }
 
-void ModelChecker::SerializationError(std::string message) {
-  if (!serialization_.ok()) return;
-  serialization_ = Status(Code::kInvalidArgument, std::move(message), "SerializationException");
+void ModelChecker::Note(const Status& st) {
+  if (serialization_.ok()) serialization_ = st;
 }
 
 void ModelChecker::AbsorbFindings(const ModelChecker& sub) {
@@ -72,7 +82,7 @@ Status ModelChecker::Finish() const {
   std::string msg = std::to_string(errors_.size()) + " validation error" +
                     (errors_.size() > 1 ? "s" : "") + " detected: ";
   for (size_t i = 0; i < errors_.size(); ++i) msg += (i ? "; " : "") + errors_[i];
-  return Status(Code::kInvalidArgument, std::move(msg), error_code_);
+  return Status(Code::kInvalidArgument, std::move(msg), std::string(error_code_));
 }
 
 bool ModelChecker::CheckString(const std::string& s, std::string_view member, const StrRule& rule) {

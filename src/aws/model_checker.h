@@ -56,8 +56,12 @@ class ModelChecker {
 
   // `j` is referenced, not copied: it must outlive the checker. `path` is
   // the member path prefix for messages, "" or "tableInput.". `error_code`
-  // is what Finish() answers a violation with.
-  ModelChecker(const Json& j, std::string path, std::string error_code);
+  // (a literal: it is not copied) is what Finish() answers a violation with.
+  ModelChecker(const Json& j, std::string path, std::string_view error_code);
+  // Element `index` (0-based) of the list member `list`: paths read
+  // "<list>.<index + 1>.member.<name>", built only when a finding needs one
+  // (PutRecords checks 500 records a call).
+  ModelChecker(const Json& j, std::string_view list, size_t index, std::string_view error_code);
   virtual ~ModelChecker() = default;
 
   std::string Str(std::string_view member, const StrRule& rule);
@@ -79,6 +83,9 @@ class ModelChecker {
   std::string ElementPath(std::string_view member, size_t i) const;
 
   void Violation(const std::string& value, std::string_view member, const std::string& constraint);
+  // A failure to read the request that the caller found (a wrong JSON type,
+  // bad base64): the first one is the answer, ahead of any violation.
+  void Note(const Status& st);
   // Takes a nested checker's findings.
   void AbsorbFindings(const ModelChecker& sub);
   Status Finish() const;
@@ -95,7 +102,8 @@ class ModelChecker {
 
   const Json* Find(std::string_view member) const;
   void TypeError(std::string_view member, const char* expected);
-  void SerializationError(std::string message);
+  // The path prefix of this checker's members: "" or "tableInput.".
+  std::string Prefix() const;
   // Checks s against rule, reporting as `member`; true when it passes.
   bool CheckString(const std::string& s, std::string_view member, const StrRule& rule);
   // "tableName" for "TableName": paths name members as the wire's
@@ -103,10 +111,12 @@ class ModelChecker {
   static std::string LowerFirst(std::string_view s);
 
   const Json& j_;
-  const std::string path_;
 
  private:
-  const std::string error_code_;
+  const std::string path_;
+  const std::string_view list_;  // an element checker's list, else empty
+  const size_t index_ = 0;
+  const std::string_view error_code_;
   std::vector<std::string> errors_;
   Status serialization_;
 };

@@ -162,7 +162,7 @@ std::optional<std::string> Checker::Blob(std::string_view member, bool required,
   }
   auto blob = aws::GetBlob(j_, member);
   if (!blob.ok()) {
-    SerializationError(blob.status().message());
+    Note(blob.status());
     return std::nullopt;
   }
   if (*blob && (*blob)->size() > max) {
@@ -188,7 +188,7 @@ std::vector<std::string> Checker::StrList(std::string_view member, bool required
     const std::string& s = e.get_ref<const std::string&>();
     std::string element = LowerFirst(member) + "." + std::to_string(i + 1) + ".member";
     // Element violations name the element, as AWS does ("tagKeys.1.member").
-    Checker sub(EmptyObject(), path_);
+    Checker sub(EmptyObject(), Prefix());
     if (sub.CheckString(s, element, each)) {
       stored.push_back(s);
       out.push_back(s);
@@ -216,7 +216,7 @@ std::vector<std::pair<std::string, std::string>> Checker::StrMap(std::string_vie
       return {};
     }
     const std::string& val = it.value().get_ref<const std::string&>();
-    Checker sub(EmptyObject(), path_);
+    Checker sub(EmptyObject(), Prefix());
     bool ok = sub.CheckString(it.key(), member, key) && sub.CheckString(val, member, value);
     AbsorbFindings(sub);
     if (ok) {

@@ -1,10 +1,10 @@
-// Request validation for Kinesis' JSON operations, as AWS's front end
-// reports it: the botocore model's constraints (required members, lengths,
-// patterns, enums, ranges) become one ValidationException listing up to ten
-// violations ("1 validation error detected: Value 'x' at 'streamName'
-// failed to satisfy constraint: ..."), and a member of the wrong JSON type
-// a SerializationException. Patterns are matched by hand: std::regex
-// recurses per character and can exhaust the stack on long input.
+// Request validation for Kinesis' JSON operations (aws/model_checker.h):
+// the botocore model's constraints become one ValidationException listing
+// up to ten violations ("1 validation error detected: Value 'x' at
+// 'streamName' failed to satisfy constraint: ..."), and a member of the
+// wrong JSON type a SerializationException. Patterns are matched by hand:
+// std::regex recurses per character and can exhaust the stack on long
+// input.
 #pragma once
 
 #include <algorithm>
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "aws/json_protocol.h"
+#include "aws/model_checker.h"
 #include "common/status.h"
 #include "common/time.h"
 #include "services/kinesis/kinesis_types.h"
@@ -25,18 +26,8 @@ namespace tarn::kinesis {
 
 using aws::Json;
 
-inline std::string LowerFirst(std::string_view s) {
-  std::string out(s);
-  if (!out.empty() && out[0] >= 'A' && out[0] <= 'Z') out[0] = static_cast<char>(out[0] - 'A' + 'a');
-  return out;
-}
-
-// Length in characters (UTF-8 code points), as the model's limits count.
-inline size_t CharCount(std::string_view s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
+using aws::CharCount;
+using aws::StrRule;
 
 inline bool IsName(std::string_view s) {  // [a-zA-Z0-9_.-]+
   if (s.empty()) return false;
@@ -107,15 +98,6 @@ inline bool IsResourceArn(std::string_view s) {
   return MatchKinesisArn(s, [](std::string_view r) { return !r.empty(); });
 }
 
-struct StrRule {
-  bool required = false;
-  size_t min = 0;
-  size_t max = std::numeric_limits<size_t>::max();
-  bool (*pattern)(std::string_view) = nullptr;
-  const char* pattern_text = nullptr;
-  std::vector<std::string_view> one_of = {};
-};
-
 inline const StrRule kStreamName{false, 1, 128, IsName, "[a-zA-Z0-9_.-]+"};
 inline const StrRule kStreamArn{false, 1, 2048, IsStreamArn, "arn:aws.*:kinesis:.*:\\d{12}:stream/.+"};
 inline const StrRule kShardId{true, 1, 128, IsName, "[a-zA-Z0-9_.-]+"};
@@ -131,81 +113,14 @@ inline const StrRule kNextToken{false, 1, 1048576};
 
 // Collects the violations of one request. Getters return what they could
 // read (a default when the member is absent or wrong); Finish() reports.
-class Input {
+class Input : public aws::ModelChecker {
  public:
-  explicit Input(const Json& j, std::string prefix = "") : j_(j), prefix_(std::move(prefix)) {}
+  explicit Input(const Json& j, std::string prefix = "")
+      : ModelChecker(j, std::move(prefix), "ValidationException") {}
   // Element `index` (0-based) of the list `list`: paths read
   // "<list>.<index + 1>.member.<name>", built only when a finding needs one.
-  Input(const Json& j, std::string_view list, size_t index) : j_(j), list_(list), index_(index) {}
-
-  std::string Str(std::string_view member, const StrRule& rule) {
-    const Json* v = Find(member);
-    if (!v) {
-      if (rule.required) Violation("null", member, "Member must not be null");
-      return "";
-    }
-    if (!v->is_string()) {
-      TypeError(member, "a string");
-      return "";
-    }
-    const std::string& s = v->get_ref<const std::string&>();
-    size_t len = CharCount(s);
-    if (len < rule.min) {
-      Violation(Quote(s), member,
-                "Member must have length greater than or equal to " + std::to_string(rule.min));
-    }
-    if (len > rule.max) {
-      Violation(Quote(s), member,
-                "Member must have length less than or equal to " + std::to_string(rule.max));
-    }
-    if (rule.pattern && len <= rule.max && !rule.pattern(s)) {
-      Violation(Quote(s), member,
-                std::string("Member must satisfy regular expression pattern: ") + rule.pattern_text);
-    }
-    if (!rule.one_of.empty() &&
-        std::find(rule.one_of.begin(), rule.one_of.end(), s) == rule.one_of.end()) {
-      std::string set;
-      for (auto e : rule.one_of) set += (set.empty() ? "" : ", ") + std::string(e);
-      Violation(Quote(s), member, "Member must satisfy enum value set: [" + set + "]");
-    }
-    return s;
-  }
-
-  std::optional<int64_t> Int(std::string_view member, bool required,
-                             std::optional<int64_t> min = std::nullopt,
-                             std::optional<int64_t> max = std::nullopt) {
-    const Json* v = Find(member);
-    if (!v) {
-      if (required) Violation("null", member, "Member must not be null");
-      return std::nullopt;
-    }
-    if (!v->is_number_integer()) {
-      TypeError(member, "an integer");
-      return std::nullopt;
-    }
-    int64_t n = v->is_number_unsigned()
-                    ? static_cast<int64_t>(std::min<uint64_t>(v->get<uint64_t>(), INT64_MAX))
-                    : v->get<int64_t>();
-    if (min && n < *min) {
-      Violation(Quote(std::to_string(n)), member,
-                "Member must have value greater than or equal to " + std::to_string(*min));
-    }
-    if (max && n > *max) {
-      Violation(Quote(std::to_string(n)), member,
-                "Member must have value less than or equal to " + std::to_string(*max));
-    }
-    return n;
-  }
-
-  std::optional<bool> Bool(std::string_view member) {
-    const Json* v = Find(member);
-    if (!v) return std::nullopt;
-    if (!v->is_boolean()) {
-      TypeError(member, "a boolean");
-      return std::nullopt;
-    }
-    return v->get<bool>();
-  }
+  Input(const Json& j, std::string_view list, size_t index)
+      : ModelChecker(j, list, index, "ValidationException") {}
 
   std::optional<UnixMillis> Time(std::string_view member, bool required) {
     if (!Find(member)) {
@@ -220,39 +135,6 @@ class Input {
     return *t;
   }
 
-  // A nested structure; null when absent or not an object.
-  const Json* Struct(std::string_view member, bool required) {
-    const Json* v = Find(member);
-    if (!v) {
-      if (required) Violation("null", member, "Member must not be null");
-      return nullptr;
-    }
-    if (!v->is_object()) {
-      TypeError(member, "a structure");
-      return nullptr;
-    }
-    return v;
-  }
-
-  const Json* List(std::string_view member, bool required, size_t min, size_t max) {
-    const Json* v = Find(member);
-    if (!v) {
-      if (required) Violation("null", member, "Member must not be null");
-      return nullptr;
-    }
-    if (!v->is_array()) {
-      TypeError(member, "a list");
-      return nullptr;
-    }
-    if (v->size() < min) {
-      Violation("[]", member, "Member must have length greater than or equal to " + std::to_string(min));
-    }
-    if (v->size() > max) {
-      Violation("[...]", member, "Member must have length less than or equal to " + std::to_string(max));
-    }
-    return v;
-  }
-
   std::vector<std::string> StrList(std::string_view member, bool required, size_t min, size_t max,
                                    const StrRule& each) {
     std::vector<std::string> out;
@@ -265,7 +147,8 @@ class Input {
       }
       const std::string& s = e.get_ref<const std::string&>();
       size_t len = CharCount(s);
-      if (len < each.min || len > each.max || (each.pattern && !each.pattern(s)) ||
+      if (len < each.min || len > each.max ||
+          (each.pattern.matches && !each.pattern.matches(s)) ||
           (!each.one_of.empty() &&
            std::find(each.one_of.begin(), each.one_of.end(), s) == each.one_of.end())) {
         std::string constraint = "Member must satisfy constraint: [";
@@ -325,63 +208,8 @@ class Input {
     return tags;
   }
 
-  void Note(const Status& st) {
-    if (serialization_.ok()) serialization_ = st;
-  }
-
   // Takes a nested structure's findings as this request's own.
-  void Absorb(const Input& sub) {
-    Note(sub.serialization_);
-    for (const std::string& e : sub.errors_) {
-      if (errors_.size() < 10) errors_.push_back(e);
-    }
-  }
-
-  void Violation(std::string value, std::string_view member, std::string constraint) {
-    if (errors_.size() >= 10) return;  // AWS lists at most ten
-    errors_.push_back("Value " + value + " at '" + Prefix() + LowerFirst(member) +
-                      "' failed to satisfy constraint: " + constraint);
-  }
-
-  Status Finish() const {
-    if (!serialization_.ok()) return serialization_;
-    if (errors_.empty()) return Status::OK();
-    std::string msg = std::to_string(errors_.size()) + " validation error" +
-                      (errors_.size() > 1 ? "s" : "") + " detected: ";
-    for (size_t i = 0; i < errors_.size(); ++i) msg += (i ? "; " : "") + errors_[i];
-    return Status(Code::kInvalidArgument, msg, "ValidationException");
-  }
-
- private:
-  const Json* Find(std::string_view member) const {
-    auto it = j_.find(member);
-    if (it == j_.end() || it->is_null()) return nullptr;
-    return &*it;
-  }
-
-  void TypeError(std::string_view member, const char* expected) {
-    Note(Status(Code::kInvalidArgument,
-                "Member '" + Prefix() + std::string(member) + "' must be " + expected + ".",
-                "SerializationException"));
-  }
-
-  static std::string Quote(const std::string& s) {
-    // Long values are cut, as AWS does in its messages.
-    return "'" + (s.size() > 256 ? s.substr(0, 256) + "..." : s) + "'";
-  }
-
-  const Json& j_;
-  std::string Prefix() const {
-    if (list_.empty()) return prefix_;
-    return std::string(list_) + "." + std::to_string(index_ + 1) + ".member.";
-  }
-
-  std::string prefix_;
-  std::string_view list_;
-  size_t index_ = 0;
-  std::vector<std::string> errors_;
-  Status serialization_;
+  void Absorb(const Input& sub) { AbsorbFindings(sub); }
 };
-
 
 }  // namespace tarn::kinesis
