@@ -17,8 +17,11 @@
 #include <memory>
 
 #include "duckdb/common/file_system.hpp"
-#include "duckdb/main/client_context.hpp"
 #include "query/query_engine.h"
+
+namespace duckdb {
+class ClientContext;
+}  // namespace duckdb
 
 namespace tarn::query {
 
