@@ -978,29 +978,19 @@ Status KinesisService::DecreaseRetention(const std::string& name, int hours) {
 
 Status KinesisService::StartEncryption(const std::string& name, const std::string& type,
                                        const std::string& key) {
-  if (type != "KMS") {
-    return InvalidArg("Only KMS is a valid EncryptionType for StartStreamEncryption.");
-  }
-  if (key.empty()) return InvalidArg("KeyId must be provided.");
-  std::lock_guard<std::mutex> admin(admin_mu_);
-  TARN_ASSIGN_OR_RETURN(StreamPtr stream, FindForAdmin(name, false));
-  StreamRow row;
-  {
-    std::lock_guard<std::mutex> lock(stream->mu);
-    row = stream->row;
-  }
-  UnixMillis now = options_.clock->Now();
-  row.encryption_type = "KMS";
-  row.key_id = key;
-  row.status = options_.status_delay_ms > 0 ? StreamStatus::kUpdating : StreamStatus::kActive;
-  row.status_until_ms = now + options_.status_delay_ms;
-  return SaveRow(*stream, row);
+  return SetEncryption(name, type, key, true);
 }
 
 Status KinesisService::StopEncryption(const std::string& name, const std::string& type,
                                       const std::string& key) {
+  return SetEncryption(name, type, key, false);
+}
+
+Status KinesisService::SetEncryption(const std::string& name, const std::string& type,
+                                     const std::string& key, bool on) {
   if (type != "KMS") {
-    return InvalidArg("Only KMS is a valid EncryptionType for StopStreamEncryption.");
+    return InvalidArg(std::string("Only KMS is a valid EncryptionType for ") +
+                      (on ? "StartStreamEncryption." : "StopStreamEncryption."));
   }
   if (key.empty()) return InvalidArg("KeyId must be provided.");
   std::lock_guard<std::mutex> admin(admin_mu_);
@@ -1011,8 +1001,8 @@ Status KinesisService::StopEncryption(const std::string& name, const std::string
     row = stream->row;
   }
   UnixMillis now = options_.clock->Now();
-  row.encryption_type = "NONE";
-  row.key_id.clear();
+  row.encryption_type = on ? "KMS" : "NONE";
+  row.key_id = on ? key : "";
   row.status = options_.status_delay_ms > 0 ? StreamStatus::kUpdating : StreamStatus::kActive;
   row.status_until_ms = now + options_.status_delay_ms;
   return SaveRow(*stream, row);

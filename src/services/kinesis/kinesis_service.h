@@ -211,6 +211,9 @@ class KinesisService {
   void MaintenanceLoop();
 
   Status SaveRow(Stream& stream, const StreamRow& row);  // admin_mu_ held
+  // StartStreamEncryption (on) and StopStreamEncryption.
+  Status SetEncryption(const std::string& name, const std::string& type, const std::string& key,
+                       bool on);
   ShardInfo DescribeShard(const Stream& stream, const Shard& shard) const;
   StreamSummary Summarize(const Stream& stream, UnixMillis now) const;
   std::string ConsumerArn(const std::string& stream_name, const ConsumerRow& c) const;
