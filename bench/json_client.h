@@ -11,6 +11,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -49,23 +50,50 @@ class JsonClient {
   // and fills body. payload_sha256_hex may be precomputed.
   int Call(std::string_view operation, std::string_view payload, std::string* body,
            const std::string& payload_sha256_hex = "") {
+    const std::string head = Head(operation, payload, payload_sha256_hex);
+    iovec iov[2] = {{const_cast<char*>(head.data()), head.size()},
+                    {const_cast<char*>(payload.data()), payload.size()}};
+    return Exchange(iov, 2, body);
+  }
+
+  // A signed request to send many times (Send): a SigV4 signature stays
+  // valid for 15 minutes, so a poll re-sends the same bytes instead of
+  // signing again.
+  std::string Prepare(std::string_view operation, std::string_view payload) {
+    return Head(operation, payload, "") + std::string(payload);
+  }
+  int Send(const std::string& request, std::string* body) {
+    iovec iov[1] = {{const_cast<char*>(request.data()), request.size()}};
+    return Exchange(iov, 1, body);
+  }
+
+ private:
+  // The request line and signed headers for `payload`.
+  std::string Head(std::string_view operation, std::string_view payload,
+                   const std::string& payload_sha256_hex) {
+    http::Headers h;
+    h.Add("Host", host_);
+    h.Add("Content-Type", "application/x-amz-json-1.1");
+    h.Add("X-Amz-Target", e_.target_prefix + "." + std::string(operation));
+    std::string hash = payload_sha256_hex.empty() ? HexEncode(Sha256(payload)) : payload_sha256_hex;
+    aws::SignRequest("POST", "/", "", h, hash, e_.access_key, e_.secret_key, e_.region, e_.service,
+                     Clock::Real()->Now());
+    std::string head = "POST / HTTP/1.1\r\n";
+    for (const auto& [k, v] : h.fields()) head += k + ": " + v + "\r\n";
+    return head + "Content-Length: " + std::to_string(payload.size()) + "\r\n\r\n";
+  }
+
+  // Writes the request and reads the answer: the HTTP status (0 on a
+  // transport error), the body in `body`. A kept-alive connection the
+  // server closed is opened again, once.
+  int Exchange(const iovec* request, int n, std::string* body) {
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (fd_ < 0 && !Connect()) return 0;
-      http::Headers h;
-      h.Add("Host", host_);
-      h.Add("Content-Type", "application/x-amz-json-1.1");
-      h.Add("X-Amz-Target", e_.target_prefix + "." + std::string(operation));
-      std::string hash = payload_sha256_hex.empty() ? HexEncode(Sha256(payload)) : payload_sha256_hex;
-      aws::SignRequest("POST", "/", "", h, hash, e_.access_key, e_.secret_key, e_.region,
-                       e_.service, Clock::Real()->Now());
-      std::string head = "POST / HTTP/1.1\r\n";
-      for (const auto& [k, v] : h.fields()) head += k + ": " + v + "\r\n";
-      head += "Content-Length: " + std::to_string(payload.size()) + "\r\n\r\n";
-      iovec iov[2] = {{head.data(), head.size()},
-                      {const_cast<char*>(payload.data()), payload.size()}};
-      if (!WriteAll(iov, 2)) {
+      iovec iov[2];
+      std::copy(request, request + n, iov);
+      if (!WriteAll(iov, n)) {
         Reset();
-        continue;  // a kept-alive connection the server closed: once more
+        continue;
       }
       int status = ReadResponse(body);
       if (status == 0) {
