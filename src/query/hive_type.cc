@@ -66,7 +66,7 @@ class Parser {
       t.kind = K::kArray;
       TARN_RETURN_IF_ERROR(Expect('<'));
       TARN_ASSIGN_OR_RETURN(HiveType element, Type());
-      t.children.emplace_back("", std::move(element));
+      t.children.push_back({"", std::move(element)});
       TARN_RETURN_IF_ERROR(Expect('>'));
     } else if (name == "map") {
       t.kind = K::kMap;
@@ -75,8 +75,8 @@ class Parser {
       TARN_RETURN_IF_ERROR(Expect(','));
       TARN_ASSIGN_OR_RETURN(HiveType value, Type());
       TARN_RETURN_IF_ERROR(Expect('>'));
-      t.children.emplace_back("key", std::move(key));
-      t.children.emplace_back("value", std::move(value));
+      t.children.push_back({"key", std::move(key)});
+      t.children.push_back({"value", std::move(value)});
     } else if (name == "struct") {
       t.kind = K::kStruct;
       TARN_RETURN_IF_ERROR(Expect('<'));
@@ -86,7 +86,7 @@ class Parser {
         if (field.empty()) return Error("a struct field name");
         TARN_RETURN_IF_ERROR(Expect(':'));
         TARN_ASSIGN_OR_RETURN(HiveType type, Type());
-        t.children.emplace_back(std::move(field), std::move(type));
+        t.children.push_back({std::move(field), std::move(type)});
       } while (Accept(','));
       TARN_RETURN_IF_ERROR(Expect('>'));
     } else {
@@ -182,14 +182,14 @@ std::string HiveType::DuckDb() const {
     case K::kDate: return "DATE";
     case K::kTimestamp: return "TIMESTAMP";
     case K::kBinary: return "BLOB";
-    case K::kArray: return children[0].second.DuckDb() + "[]";
+    case K::kArray: return children[0].type.DuckDb() + "[]";
     case K::kMap:
-      return "MAP(" + children[0].second.DuckDb() + ", " + children[1].second.DuckDb() + ")";
+      return "MAP(" + children[0].type.DuckDb() + ", " + children[1].type.DuckDb() + ")";
     case K::kStruct: {
       std::string out = "STRUCT(";
       for (size_t i = 0; i < children.size(); ++i) {
         if (i) out += ", ";
-        out += Quoted(children[i].first) + " " + children[i].second.DuckDb();
+        out += Quoted(children[i].name) + " " + children[i].type.DuckDb();
       }
       return out + ")";
     }

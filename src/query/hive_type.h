@@ -6,7 +6,6 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -31,13 +30,20 @@ struct HiveType {
     kMap,     // children: key, value
     kStruct,  // children: the fields, in order
   };
+  struct Child;  // a name and a type (a vector of them may name this one)
+
   Kind kind = Kind::kString;
   int precision = 0;  // decimal
   int scale = 0;      // decimal
-  std::vector<std::pair<std::string, HiveType>> children;
+  std::vector<Child> children;
 
   // DuckDB's name of the type: BIGINT, DECIMAL(10,2), STRUCT("a" INTEGER)[].
   std::string DuckDb() const;
+};
+
+struct HiveType::Child {
+  std::string name;  // a struct's field, a map's "key" and "value", "" for an array's element
+  HiveType type;
 };
 
 // InvalidArgument naming what is wrong (an unknown type, unbalanced <>).

@@ -25,8 +25,8 @@ TEST(HiveType, TreeAndErrors) {
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_EQ(t->kind, HiveType::Kind::kMap);
   ASSERT_EQ(t->children.size(), 2u);
-  EXPECT_EQ(t->children[1].second.kind, HiveType::Kind::kStruct);
-  EXPECT_EQ(t->children[1].second.children[0].first, "x");
+  EXPECT_EQ(t->children[1].type.kind, HiveType::Kind::kStruct);
+  EXPECT_EQ(t->children[1].type.children[0].name, "x");
 
   for (const char* bad : {"", "array<int", "map<string>", "struct<a int>", "decimal(40,2)",
                           "decimal(5,6)", "int extra", "array<>", "blob"}) {

@@ -280,7 +280,7 @@ Result<Json> Normalize(const Json& v, const HiveType& type, const std::string& p
       if (!v.is_array()) return Mismatch(path, "array", v);
       Json out = Json::array();
       for (const Json& e : v) {
-        TARN_ASSIGN_OR_RETURN(Json n, Normalize(e, type.children[0].second, path + "[]",
+        TARN_ASSIGN_OR_RETURN(Json n, Normalize(e, type.children[0].type, path + "[]",
                                                 case_insensitive));
         out.push_back(std::move(n));
       }
@@ -290,9 +290,9 @@ Result<Json> Normalize(const Json& v, const HiveType& type, const std::string& p
       if (!v.is_object()) return Mismatch(path, "map", v);
       Json out = Json::object();
       for (auto it = v.begin(); it != v.end(); ++it) {
-        TARN_ASSIGN_OR_RETURN(Json key, Normalize(Json(it.key()), type.children[0].second,
+        TARN_ASSIGN_OR_RETURN(Json key, Normalize(Json(it.key()), type.children[0].type,
                                                   path + ".key", case_insensitive));
-        TARN_ASSIGN_OR_RETURN(Json value, Normalize(it.value(), type.children[1].second,
+        TARN_ASSIGN_OR_RETURN(Json value, Normalize(it.value(), type.children[1].type,
                                                     path + "." + it.key(), case_insensitive));
         out[key.is_string() ? key.get<std::string>() : key.dump()] = std::move(value);
       }
