@@ -10,9 +10,8 @@ namespace {
 
 const StrRule kLogGroupRule{false, 0, 512};
 const StrRule kLogStreamRule{false, 0, 512};
-const StrRule kNonEmptyNoSpace{false, 1, 1024, IsNoWhitespace, "^\\S+$"};
-const StrRule kKmsKeyArnRule{true, 1, 512, IsKmsKeyArn,
-                             "arn:.*:kms:[a-zA-Z0-9\\-]+:\\d{12}:(key|alias)/[a-zA-Z_0-9+=,.@\\-_/]+"};
+const StrRule kNonEmptyNoSpace{false, 1, 1024, {IsNoWhitespace, "^\\S+$"}};
+const StrRule kKmsKeyArnRule{true, 1, 512, kKmsKeyArnPattern};
 
 // --- Model checks -------------------------------------------------------------
 
@@ -30,7 +29,7 @@ void CheckEncryption(Checker& c) {
   const Json* v = c.Struct("EncryptionConfiguration", false);
   if (!v) return;
   Checker sub(*v, c.Path("EncryptionConfiguration"));
-  sub.Str("NoEncryptionConfig", StrRule{false, 0, SIZE_MAX, nullptr, nullptr, {"NoEncryption"}});
+  sub.Str("NoEncryptionConfig", StrRule{false, 0, SIZE_MAX, {}, {"NoEncryption"}});
   if (const Json* kms = sub.Struct("KMSEncryptionConfig", false)) {
     Checker k(*kms, sub.Path("KMSEncryptionConfig"));
     k.Str("AWSKMSKeyARN", kKmsKeyArnRule);
@@ -58,7 +57,7 @@ void CheckProcessing(Checker& c) {
   if (const Json* list = sub.List("Processors", false, 0)) {
     for (size_t i = 0; i < list->size(); ++i) {
       Checker p((*list)[i], sub.ElementPath("Processors", i));
-      p.Str("Type", StrRule{true, 0, SIZE_MAX, nullptr, nullptr,
+      p.Str("Type", StrRule{true, 0, SIZE_MAX, {},
                             {"RecordDeAggregation", "Decompression", "CloudWatchLogProcessing",
                              "Lambda", "MetadataExtraction", "AppendDelimiterToRecord"}});
       p.out()["Parameters"] = Json::array();
@@ -66,12 +65,12 @@ void CheckProcessing(Checker& c) {
         for (size_t k = 0; k < params->size(); ++k) {
           Checker q((*params)[k], p.ElementPath("Parameters", k));
           q.Str("ParameterName",
-                StrRule{true, 0, SIZE_MAX, nullptr, nullptr,
+                StrRule{true, 0, SIZE_MAX, {},
                         {"LambdaArn", "NumberOfRetries", "MetadataExtractionQuery",
                          "JsonParsingEngine", "RoleArn", "BufferSizeInMBs",
                          "BufferIntervalInSeconds", "SubRecordType", "Delimiter",
                          "CompressionFormat", "DataMessageExtraction"}});
-          q.Str("ParameterValue", StrRule{true, 1, 5120, IsNonBlank, "^(?!\\s*$).+"});
+          q.Str("ParameterValue", StrRule{true, 1, 5120, {IsNonBlank, "^(?!\\s*$).+"}});
           p.AbsorbElement("Parameters", q);
         }
       }
@@ -101,7 +100,7 @@ void CheckConversion(Checker& c) {
         Checker o(*openx, des.Path("OpenXJsonSerDe"));
         o.Bool("ConvertDotsInJsonKeysToUnderscores");
         o.Bool("CaseInsensitive");
-        o.StrMap("ColumnToJsonKeyMappings", StrRule{false, 1, 1024, IsNoWhitespace, "^\\S+$"},
+        o.StrMap("ColumnToJsonKeyMappings", StrRule{false, 1, 1024, {IsNoWhitespace, "^\\S+$"}},
                  StrRule{false, 1, 1024});
         des.Absorb("OpenXJsonSerDe", o);
       }
@@ -123,10 +122,10 @@ void CheckConversion(Checker& c) {
         p.Int("BlockSizeBytes", false, 67108864);
         p.Int("PageSizeBytes", false, 65536);
         p.Str("Compression",
-              StrRule{false, 0, SIZE_MAX, nullptr, nullptr, {"UNCOMPRESSED", "GZIP", "SNAPPY"}});
+              StrRule{false, 0, SIZE_MAX, {}, {"UNCOMPRESSED", "GZIP", "SNAPPY"}});
         p.Bool("EnableDictionaryCompression");
         p.Int("MaxPaddingBytes", false, 0);
-        p.Str("WriterVersion", StrRule{false, 0, SIZE_MAX, nullptr, nullptr, {"V1", "V2"}});
+        p.Str("WriterVersion", StrRule{false, 0, SIZE_MAX, {}, {"V1", "V2"}});
         ser.Absorb("ParquetSerDe", p);
       }
       if (const Json* orc = ser.Struct("OrcSerDe", false)) {
@@ -355,7 +354,7 @@ void CheckS3Destination(Checker& c, bool update) {
   c.Str("Prefix", kPrefixRule);
   c.Str("ErrorOutputPrefix", kPrefixRule);
   CheckBufferingHints(c);
-  c.Str("CompressionFormat", StrRule{false, 0, SIZE_MAX, nullptr, nullptr,
+  c.Str("CompressionFormat", StrRule{false, 0, SIZE_MAX, {},
                                      {"UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"}});
   CheckEncryption(c);
   CheckLogging(c);
@@ -364,7 +363,7 @@ void CheckS3Destination(Checker& c, bool update) {
 void CheckExtendedS3Destination(Checker& c, bool update) {
   CheckS3Destination(c, update);
   CheckProcessing(c);
-  c.Str("S3BackupMode", StrRule{false, 0, SIZE_MAX, nullptr, nullptr, {"Disabled", "Enabled"}});
+  c.Str("S3BackupMode", StrRule{false, 0, SIZE_MAX, {}, {"Disabled", "Enabled"}});
   const char* backup = update ? "S3BackupUpdate" : "S3BackupConfiguration";
   if (const Json* b = c.Struct(backup, false)) {
     Checker sub(*b, c.Path(backup));
@@ -373,8 +372,8 @@ void CheckExtendedS3Destination(Checker& c, bool update) {
   }
   CheckConversion(c);
   CheckDynamicPartitioning(c);
-  c.Str("FileExtension", StrRule{false, 0, 128, IsFileExtension, "^$|\\.[0-9a-z!\\-_.*'()]+"});
-  c.Str("CustomTimeZone", StrRule{false, 0, 50, IsTimeZone, "^$|[a-zA-Z/_]+"});
+  c.Str("FileExtension", StrRule{false, 0, 128, {IsFileExtension, "^$|\\.[0-9a-z!\\-_.*'()]+"}});
+  c.Str("CustomTimeZone", StrRule{false, 0, 50, {IsTimeZone, "^$|[a-zA-Z/_]+"}});
 }
 
 Json MergeDestinationUpdate(const Json& stored, const Json& update) {

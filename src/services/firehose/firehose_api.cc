@@ -19,15 +19,14 @@ using aws::Json;
 
 namespace {
 
-const StrRule kTagKeyRule{true, 1, 128, IsTagKey, "^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$"};
-const StrRule kTagValueRule{false, 0, 256, IsTagValue, "^[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$"};
-const StrRule kDestinationIdRule{true, 1, 100, IsDestinationId, "[a-zA-Z0-9-]+"};
-const StrRule kVersionIdRule{true, 1, 50, IsVersionId, "[0-9]+"};
-const StrRule kStreamTypeRule{false, 0, SIZE_MAX, nullptr, nullptr,
+const StrRule kTagKeyRule{true, 1, 128, {IsTagKey, "^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$"}};
+const StrRule kTagValueRule{false, 0, 256, {IsTagValue, "^[\\p{L}\\p{Z}\\p{N}_.:\\/=+\\-@%]*$"}};
+const StrRule kDestinationIdRule{true, 1, 100, {IsDestinationId, "[a-zA-Z0-9-]+"}};
+const StrRule kVersionIdRule{true, 1, 50, {IsVersionId, "[0-9]+"}};
+const StrRule kStreamTypeRule{false, 0, SIZE_MAX, {},
                               {"DirectPut", "KinesisStreamAsSource", "MSKAsSource", "DatabaseAsSource"}};
-const StrRule kKeyTypeRule{true, 0, SIZE_MAX, nullptr, nullptr, {"AWS_OWNED_CMK", "CUSTOMER_MANAGED_CMK"}};
-const StrRule kKmsKeyArnRule{false, 1, 512, IsKmsKeyArn,
-                             "arn:.*:kms:[a-zA-Z0-9\\-]+:\\d{12}:(key|alias)/[a-zA-Z_0-9+=,.@\\-_/]+"};
+const StrRule kKeyTypeRule{true, 0, SIZE_MAX, {}, {"AWS_OWNED_CMK", "CUSTOMER_MANAGED_CMK"}};
+const StrRule kKmsKeyArnRule{false, 1, 512, kKmsKeyArnPattern};
 
 // The destinations of CreateDeliveryStream / UpdateDestination tarn does not
 // deliver to.
@@ -285,8 +284,8 @@ asio::awaitable<Result<Json>> FirehoseApi::Create(const Json& j) {
   if (const Json* v = c.Struct("KinesisStreamSourceConfiguration", false)) {
     Checker k(*v, c.Path("KinesisStreamSourceConfiguration"));
     k.Str("KinesisStreamARN",
-          StrRule{true, 1, 512, IsKinesisStreamArn,
-                  "arn:.*:kinesis:[a-zA-Z0-9\\-]+:\\d{12}:stream/[a-zA-Z0-9_.-]+"});
+          StrRule{true, 1, 512, {IsKinesisStreamArn,
+                  "arn:.*:kinesis:[a-zA-Z0-9\\-]+:\\d{12}:stream/[a-zA-Z0-9_.-]+"}});
     k.Str("RoleARN", kRoleArnRule);
     c.Absorb("KinesisStreamSourceConfiguration", k);
     in.source = k.out();

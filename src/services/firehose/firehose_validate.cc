@@ -122,9 +122,11 @@ bool IsVersionId(std::string_view s) {
   return !s.empty() && AllOf(s, [](char c) { return c >= '0' && c <= '9'; });
 }
 
-const StrRule kStreamNameRule{true, 1, 64, IsStreamName, "[a-zA-Z0-9_.-]+"};
-const StrRule kRoleArnRule{true, 1, 512, IsArn, "arn:.*"};
-const StrRule kBucketArnRule{true, 1, 2048, IsArn, "arn:.*"};
+constinit const aws::Pattern kKmsKeyArnPattern{
+    IsKmsKeyArn, "arn:.*:kms:[a-zA-Z0-9\\-]+:\\d{12}:(key|alias)/[a-zA-Z_0-9+=,.@\\-_/]+"};
+const StrRule kStreamNameRule{true, 1, 64, {IsStreamName, "[a-zA-Z0-9_.-]+"}};
+const StrRule kRoleArnRule{true, 1, 512, {IsArn, "arn:.*"}};
+const StrRule kBucketArnRule{true, 1, 2048, {IsArn, "arn:.*"}};
 const StrRule kPrefixRule{false, 0, 1024};
 
 Status InvalidArg(std::string message) {

@@ -33,7 +33,7 @@ namespace tarn::firehose {
 using Json = nlohmann::json;
 
 // Rules name their pattern as a matcher and the model's text:
-// StrRule{true, 1, 64, IsStreamName, "[a-zA-Z0-9_.-]+"}.
+// StrRule{true, 1, 64, {IsStreamName, "[a-zA-Z0-9_.-]+"}}.
 using aws::StrRule;
 
 // The model's patterns, matched by hand.
@@ -49,6 +49,9 @@ bool IsTagKey(std::string_view s);       // ^(?!aws:)[\p{L}\p{Z}\p{N}_.:\/=+\-@%
 bool IsTagValue(std::string_view s);     // ^[\p{L}\p{Z}\p{N}_.:\/=+\-@%]*$
 bool IsDestinationId(std::string_view s);  // [a-zA-Z0-9-]+
 bool IsVersionId(std::string_view s);    // [0-9]+
+
+// KMS key ARNs: IsKmsKeyArn with the model's pattern text.
+extern const aws::Pattern kKmsKeyArnPattern;
 
 extern const StrRule kStreamNameRule;    // DeliveryStreamName: 1..64
 extern const StrRule kRoleArnRule;       // RoleARN: 1..512, arn:.*

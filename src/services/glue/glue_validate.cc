@@ -27,9 +27,9 @@ bool IsMultiLine(std::string_view s) {
 
 }  // namespace
 
-const aws::Pattern kSingleLine{
+constinit const aws::Pattern kSingleLine{
     IsSingleLine, "[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\t]*"};
-const aws::Pattern kMultiLine{
+constinit const aws::Pattern kMultiLine{
     IsMultiLine, "[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDC00-\\uDBFF\\uDFFF\\r\\n\\t]*"};
 
 const StrRule kNameRule{true, 1, 255, kSingleLine};

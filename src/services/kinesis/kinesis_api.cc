@@ -137,12 +137,12 @@ asio::awaitable<Result<Json>> KinesisApi::Dispatch(const std::string& op, const 
   if (op == "GetShardIterator") co_return co_await GetShardIterator(j);
 
   if (op == "CreateStream") {
-    std::string name = in.Str("StreamName", StrRule{true, 1, 128, IsName, "[a-zA-Z0-9_.-]+"});
+    std::string name = in.Str("StreamName", StrRule{true, 1, 128, kNamePattern});
     std::optional<int64_t> count = in.Int("ShardCount", false, 1, 100000);
     std::optional<StreamMode> mode;
     if (const Json* details = in.Struct("StreamModeDetails", false)) {
       Input sub(*details, "streamModeDetails.");
-      std::string m = sub.Str("StreamMode", StrRule{true, 0, SIZE_MAX, nullptr, nullptr,
+      std::string m = sub.Str("StreamMode", StrRule{true, 0, SIZE_MAX, {},
                                                     {"PROVISIONED", "ON_DEMAND"}});
       in.Absorb(sub);
       mode = ParseMode(m);
@@ -168,7 +168,7 @@ asio::awaitable<Result<Json>> KinesisApi::Dispatch(const std::string& op, const 
   if (op == "DescribeStream") {
     STREAM_REF(in);
     int limit = static_cast<int>(in.Int("Limit", false, 1, 10000).value_or(100));
-    std::string start = in.Str("ExclusiveStartShardId", StrRule{false, 1, 128, IsName, "[a-zA-Z0-9_.-]+"});
+    std::string start = in.Str("ExclusiveStartShardId", StrRule{false, 1, 128, kNamePattern});
     TARN_CO_RETURN_IF_ERROR(in.Finish());
     TARN_CO_ASSIGN_OR_RETURN(std::string name, svc->ResolveStreamName(name_in, arn_in));
     TARN_CO_ASSIGN_OR_RETURN(StreamDescription d, svc->DescribeStream(name, start, limit));
@@ -221,16 +221,16 @@ asio::awaitable<Result<Json>> KinesisApi::Dispatch(const std::string& op, const 
     ListShardsInput q;
     q.next_token = in.Str("NextToken", kNextToken);
     q.exclusive_start_shard_id =
-        in.Str("ExclusiveStartShardId", StrRule{false, 1, 128, IsName, "[a-zA-Z0-9_.-]+"});
+        in.Str("ExclusiveStartShardId", StrRule{false, 1, 128, kNamePattern});
     q.max_results = static_cast<int>(in.Int("MaxResults", false, 1, 10000).value_or(1000));
     q.stream_creation_timestamp = in.Time("StreamCreationTimestamp", false);
     if (const Json* filter = in.Struct("ShardFilter", false)) {
       Input sub(*filter, "shardFilter.");
-      std::string type = sub.Str("Type", StrRule{true, 0, SIZE_MAX, nullptr, nullptr,
+      std::string type = sub.Str("Type", StrRule{true, 0, SIZE_MAX, {},
                                                  {"AFTER_SHARD_ID", "AT_TRIM_HORIZON",
                                                   "FROM_TRIM_HORIZON", "AT_LATEST", "AT_TIMESTAMP",
                                                   "FROM_TIMESTAMP"}});
-      q.filter_shard_id = sub.Str("ShardId", StrRule{false, 1, 128, IsName, "[a-zA-Z0-9_.-]+"});
+      q.filter_shard_id = sub.Str("ShardId", StrRule{false, 1, 128, kNamePattern});
       q.filter_timestamp = sub.Time("Timestamp", false);
       in.Absorb(sub);
       q.filter = ParseShardFilterType(type).value_or(ShardFilterType::kNone);
@@ -345,7 +345,7 @@ asio::awaitable<Result<Json>> KinesisApi::Dispatch(const std::string& op, const 
   if (op == "UpdateShardCount") {
     STREAM_REF(in);
     std::optional<int64_t> target = in.Int("TargetShardCount", true, 1);
-    in.Str("ScalingType", StrRule{true, 0, SIZE_MAX, nullptr, nullptr, {"UNIFORM_SCALING"}});
+    in.Str("ScalingType", StrRule{true, 0, SIZE_MAX, {}, {"UNIFORM_SCALING"}});
     TARN_CO_RETURN_IF_ERROR(in.Finish());
     TARN_CO_ASSIGN_OR_RETURN(std::string name, svc->ResolveStreamName(name_in, arn_in));
     int t = static_cast<int>(std::min<int64_t>(*target, INT32_MAX));
@@ -365,7 +365,7 @@ asio::awaitable<Result<Json>> KinesisApi::Dispatch(const std::string& op, const 
     if (const Json* details = in.Struct("StreamModeDetails", true)) {
       Input sub(*details, "streamModeDetails.");
       mode = sub.Str("StreamMode",
-                     StrRule{true, 0, SIZE_MAX, nullptr, nullptr, {"PROVISIONED", "ON_DEMAND"}});
+                     StrRule{true, 0, SIZE_MAX, {}, {"PROVISIONED", "ON_DEMAND"}});
       in.Absorb(sub);
     }
     TARN_CO_RETURN_IF_ERROR(in.Finish());
@@ -378,7 +378,7 @@ asio::awaitable<Result<Json>> KinesisApi::Dispatch(const std::string& op, const 
   if (op == "StartStreamEncryption" || op == "StopStreamEncryption") {
     STREAM_REF(in);
     std::string type =
-        in.Str("EncryptionType", StrRule{true, 0, SIZE_MAX, nullptr, nullptr, {"NONE", "KMS"}});
+        in.Str("EncryptionType", StrRule{true, 0, SIZE_MAX, {}, {"NONE", "KMS"}});
     std::string key = in.Str("KeyId", StrRule{true, 1, 2048});
     TARN_CO_RETURN_IF_ERROR(in.Finish());
     TARN_CO_ASSIGN_OR_RETURN(std::string name, svc->ResolveStreamName(name_in, arn_in));
@@ -393,7 +393,7 @@ asio::awaitable<Result<Json>> KinesisApi::Dispatch(const std::string& op, const 
     STREAM_REF(in);
     std::vector<std::string> metrics = in.StrList(
         "ShardLevelMetrics", true, 1, 7,
-        StrRule{true, 0, SIZE_MAX, nullptr, nullptr,
+        StrRule{true, 0, SIZE_MAX, {},
                 {"IncomingBytes", "IncomingRecords", "OutgoingBytes", "OutgoingRecords",
                  "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded",
                  "IteratorAgeMilliseconds", "ALL"}});
@@ -577,7 +577,7 @@ asio::awaitable<Result<Json>> KinesisApi::GetShardIterator(const Json& j) {
   std::string arn_in = in.Str("StreamARN", kStreamArn);
   std::string shard = in.Str("ShardId", kShardId);
   std::string type_text = in.Str("ShardIteratorType",
-                                 StrRule{true, 0, SIZE_MAX, nullptr, nullptr,
+                                 StrRule{true, 0, SIZE_MAX, {},
                                          {"AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER",
                                           "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"}});
   std::string seq = in.Str("StartingSequenceNumber", kSequenceNumber);

@@ -98,17 +98,26 @@ inline bool IsResourceArn(std::string_view s) {
   return MatchKinesisArn(s, [](std::string_view r) { return !r.empty(); });
 }
 
-inline const StrRule kStreamName{false, 1, 128, IsName, "[a-zA-Z0-9_.-]+"};
-inline const StrRule kStreamArn{false, 1, 2048, IsStreamArn, "arn:aws.*:kinesis:.*:\\d{12}:stream/.+"};
-inline const StrRule kShardId{true, 1, 128, IsName, "[a-zA-Z0-9_.-]+"};
-inline const StrRule kConsumerName{false, 1, 128, IsName, "[a-zA-Z0-9_.-]+"};
-inline const StrRule kConsumerArn{
-    false, 1, 2048, IsConsumerArn,
+// The model's patterns: the matchers above and the text for the message.
+inline constexpr aws::Pattern kNamePattern{IsName, "[a-zA-Z0-9_.-]+"};
+inline constexpr aws::Pattern kStreamArnPattern{IsStreamArn,
+                                                "arn:aws.*:kinesis:.*:\\d{12}:stream/.+"};
+inline constexpr aws::Pattern kConsumerArnPattern{
+    IsConsumerArn,
     "^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/[a-zA-Z0-9_.-]+:[0-9]+"};
-inline const StrRule kResourceArn{true, 1, 2048, IsResourceArn, "arn:aws.*:kinesis:.*:\\d{12}:.+"};
-inline const StrRule kHashKey{false, 0, std::numeric_limits<size_t>::max(), IsHashKey, "0|([1-9]\\d{0,38})"};
-inline const StrRule kSequenceNumber{false, 0, std::numeric_limits<size_t>::max(), IsSequenceNumber,
-                              "0|([1-9]\\d{0,128})"};
+inline constexpr aws::Pattern kResourceArnPattern{IsResourceArn, "arn:aws.*:kinesis:.*:\\d{12}:.+"};
+inline constexpr aws::Pattern kHashKeyPattern{IsHashKey, "0|([1-9]\\d{0,38})"};
+inline constexpr aws::Pattern kSequenceNumberPattern{IsSequenceNumber, "0|([1-9]\\d{0,128})"};
+inline constexpr size_t kUnbounded = std::numeric_limits<size_t>::max();
+
+inline const StrRule kStreamName{false, 1, 128, kNamePattern};
+inline const StrRule kStreamArn{false, 1, 2048, kStreamArnPattern};
+inline const StrRule kShardId{true, 1, 128, kNamePattern};
+inline const StrRule kConsumerName{false, 1, 128, kNamePattern};
+inline const StrRule kConsumerArn{false, 1, 2048, kConsumerArnPattern};
+inline const StrRule kResourceArn{true, 1, 2048, kResourceArnPattern};
+inline const StrRule kHashKey{false, 0, kUnbounded, kHashKeyPattern};
+inline const StrRule kSequenceNumber{false, 0, kUnbounded, kSequenceNumberPattern};
 inline const StrRule kNextToken{false, 1, 1048576};
 
 // Collects the violations of one request. Getters return what they could
